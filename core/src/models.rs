@@ -1,0 +1,95 @@
+//! The API's data shapes (names as in the vendor docs' schemas).
+//!
+//! Operations take visitors as `serde_json::Value` (anything `Into<Value>`), because bindings
+//! hand over what their users wrote, wrong types included, and validation must report every
+//! field error with its path rather than stop at the first serde failure. Rust users can build
+//! the typed [`Visitor`] below, which converts into the same JSON.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// VisitorNewSubmit: one person to engage. Only `phone_number` is required by the API.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Visitor {
+    /// The CRM's id for the person, used by Botsplash for identification and dedupe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_visitor_id: Option<String>,
+    /// The employee(s) assigned; with several, the first is the primary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent_client_user_id: Option<AgentClientUserId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// US state, DC or territory code (`NC`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// IANA time zone (`America/New_York`), used for TCPA quiet hours.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tz_name: Option<String>,
+    /// Initial delivery status; 202 overrides earlier unsubscribes for a new campaign.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_status: Option<i64>,
+    /// Free-form attributes for routing rules and reports; sent exactly as given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extended_attributes: Option<Map<String, Value>>,
+    /// Fields this SDK does not know yet (the live API already has `participantAgentIds`);
+    /// sent unchanged.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Visitor {
+    pub fn new(phone_number: impl Into<String>) -> Self {
+        Visitor { phone_number: Some(phone_number.into()), ..Default::default() }
+    }
+}
+
+impl From<Visitor> for Value {
+    fn from(visitor: Visitor) -> Value {
+        // Serializing a struct of strings, integers and JSON maps cannot fail.
+        serde_json::to_value(visitor).unwrap_or(Value::Null)
+    }
+}
+
+impl From<&Visitor> for Value {
+    fn from(visitor: &Visitor) -> Value {
+        serde_json::to_value(visitor).unwrap_or(Value::Null)
+    }
+}
+
+/// `agentClientUserId`: one id, or several with the primary first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AgentClientUserId {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// ListenerRequestResult: the server accepted the visitor under this request id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListenerResult {
+    pub success: bool,
+    pub request_id: String,
+}
+
+/// ErrorResponse: the JSON body of a non-2xx answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorResponse {
+    pub message: String,
+}
+
+/// The answer of the LendingTree endpoint: its HTTP status and its XML, as received.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LendingTreeResponse {
+    pub status: u16,
+    pub xml: String,
+}

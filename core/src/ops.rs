@@ -1,0 +1,235 @@
+//! The four API operations, written once as async functions over a configuration and an HTTP
+//! client. The async [`Client`](crate::Client) and the [`blocking::Client`](crate::blocking::Client)
+//! differ only in where that HTTP client and its runtime come from.
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use reqwest::Url;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::config::{ApiKeyPlacement, Config, Credentials};
+use crate::error::{Error, ErrorKind, PartialBulk, Result};
+use crate::models::{LendingTreeResponse, ListenerResult};
+use crate::transport::{self, Operation, Request, Response};
+use crate::validate::{self, Errors, Phone};
+
+pub(crate) async fn submit_visitor(
+    cfg: &Config,
+    http: &reqwest::Client,
+    listener_id: &str,
+    visitor: Value,
+    message: Option<&str>,
+) -> Result<ListenerResult> {
+    let mut errors = Errors::default();
+    validate::listener_id(listener_id, &mut errors);
+    let visitor = validate::visitor(visitor, "visitor", Phone::Required, &mut errors);
+    validate::message_arg(message, &mut errors);
+    errors.finish()?;
+
+    let mut body = Map::new();
+    body.insert("visitor".into(), visitor);
+    insert_args(&mut body, message);
+    let request = Request {
+        op: Operation::SubmitVisitor,
+        url: listener_url(cfg, "botsplash", listener_id),
+        body: json_body(cfg, body),
+    };
+    let response = transport::execute(cfg, http, &request).await?;
+    decode_json(&response)
+}
+
+pub(crate) async fn submit_salesforce_visitors(
+    cfg: &Config,
+    http: &reqwest::Client,
+    listener_id: &str,
+    visitors: Vec<Value>,
+    message: Option<&str>,
+) -> Result<Vec<ListenerResult>> {
+    let mut errors = Errors::default();
+    validate::listener_id(listener_id, &mut errors);
+    if visitors.is_empty() {
+        errors.push("visitors", "must contain at least one visitor");
+    }
+    let visitors: Vec<Value> = visitors
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| validate::visitor(v, &format!("visitors[{i}]"), Phone::Required, &mut errors))
+        .collect();
+    validate::message_arg(message, &mut errors);
+    errors.finish()?;
+
+    let url = listener_url(cfg, "salesforce", listener_id);
+    let batches: Vec<&[Value]> = visitors.chunks(cfg.batch_size).collect();
+    let mut results: Vec<Option<ListenerResult>> = vec![None; visitors.len()];
+    let mut failures: Vec<(usize, Error)> = Vec::new();
+    let mut in_flight = FuturesUnordered::new();
+    let mut next = 0;
+    loop {
+        // After the first failure no new batch starts: whatever broke (credentials, rate
+        // limit, outage) would most likely break the rest too, and unsent leads are safe leads.
+        while failures.is_empty() && next < batches.len() && in_flight.len() < cfg.bulk_concurrency {
+            let index = next;
+            next += 1;
+            let batch = batches[index];
+            let mut body = Map::new();
+            body.insert("visitors".into(), Value::Array(batch.to_vec()));
+            insert_args(&mut body, message);
+            let request = Request { op: Operation::SubmitSalesforceVisitors, url: url.clone(), body: json_body(cfg, body) };
+            in_flight.push(async move { (index, send_batch(cfg, http, request, batch.len()).await) });
+        }
+        match in_flight.next().await {
+            None => break,
+            Some((index, Ok(batch_results))) => {
+                let start = index * cfg.batch_size;
+                for (offset, result) in batch_results.into_iter().enumerate() {
+                    results[start + offset] = Some(result);
+                }
+            }
+            Some((index, Err(error))) => failures.push((index, error)),
+        }
+    }
+    if failures.is_empty() {
+        return Ok(results.into_iter().flatten().collect());
+    }
+
+    failures.sort_by_key(|(index, _)| *index);
+    let any_unknown = failures.iter().any(|(_, e)| e.outcome_unknown());
+    let (failed_index, first) = failures.swap_remove(0);
+    let unconfirmed: Vec<usize> = results.iter().enumerate().filter(|(_, r)| r.is_none()).map(|(i, _)| i).collect();
+    let total = results.len();
+    let accepted = total - unconfirmed.len();
+    if accepted == 0 {
+        return Err(first);
+    }
+    let start = failed_index * cfg.batch_size;
+    let end = (start + cfg.batch_size).min(total) - 1;
+    let message = format!(
+        "{accepted} of {total} visitors accepted; the batch of visitors {start}..={end} failed ({}): {}; {} visitors not confirmed{}",
+        first.kind(),
+        first.message(),
+        unconfirmed.len(),
+        if any_unknown { " (the failed batch may have been processed)" } else { "" }
+    );
+    let partial = PartialBulk { results, unconfirmed, cause: first.kind() };
+    Err(first.with_outcome_unknown(any_unknown).into_partial(partial, message))
+}
+
+async fn send_batch(cfg: &Config, http: &reqwest::Client, request: Request, expected: usize) -> Result<Vec<ListenerResult>> {
+    let response = transport::execute(cfg, http, &request).await?;
+    let results: Vec<ListenerResult> = decode_json(&response)?;
+    if results.len() != expected {
+        return Err(decode_error(
+            &response,
+            format!("the answer has {} results for a batch of {expected} visitors", results.len()),
+        ));
+    }
+    Ok(results)
+}
+
+pub(crate) async fn submit_lendingtree_lead(
+    cfg: &Config,
+    http: &reqwest::Client,
+    listener_id: &str,
+    xml: &str,
+) -> Result<LendingTreeResponse> {
+    let mut errors = Errors::default();
+    validate::listener_id(listener_id, &mut errors);
+    if let Err(msg) = crate::xml::check_well_formed(xml) {
+        errors.push("xml", msg);
+    }
+    errors.finish()?;
+
+    let request = Request {
+        op: Operation::SubmitLendingTreeLead,
+        // XML has no place for the key, so it always travels in the query string here.
+        url: with_query_key(cfg, listener_url_path(cfg, "lendingtree", listener_id), true),
+        body: Bytes::copy_from_slice(xml.as_bytes()),
+    };
+    let response = transport::execute(cfg, http, &request).await?;
+    let text = std::str::from_utf8(&response.body)
+        .map_err(|_| decode_error(&response, "the answer is not UTF-8 text".into()))?;
+    crate::xml::check_well_formed(text)
+        .map_err(|msg| decode_error(&response, format!("the answer is not XML: {msg}")))?;
+    Ok(LendingTreeResponse { status: response.status, xml: text.to_owned() })
+}
+
+pub(crate) async fn send_message(cfg: &Config, http: &reqwest::Client, text: &str, visitor: Option<Value>) -> Result<()> {
+    let mut errors = Errors::default();
+    if text.trim().is_empty() {
+        errors.push("text", "is required and must not be empty");
+    }
+    let visitor = visitor.map(|v| validate::visitor(v, "visitor", Phone::Optional, &mut errors));
+    errors.finish()?;
+
+    let mut body = Map::new();
+    body.insert("text".into(), Value::String(text.to_owned()));
+    if let Some(v) = visitor {
+        body.insert("visitor".into(), v);
+    }
+    let request = Request {
+        op: Operation::SendMessage,
+        url: with_query_key(cfg, app_url(cfg, &["message"]), false),
+        body: json_body(cfg, body),
+    };
+    // The documented answer is a bare 200; any 2xx body is accepted as is.
+    transport::execute(cfg, http, &request).await.map(drop)
+}
+
+fn insert_args(body: &mut Map<String, Value>, message: Option<&str>) {
+    if let Some(m) = message {
+        let mut args = Map::new();
+        args.insert("message".into(), Value::String(m.to_owned()));
+        body.insert("args".into(), Value::Object(args));
+    }
+}
+
+fn json_body(cfg: &Config, mut body: Map<String, Value>) -> Bytes {
+    if let Credentials::ApiKey { key, placement: ApiKeyPlacement::Body } = &cfg.credentials {
+        body.insert("api_key".into(), Value::String(key.expose().to_owned()));
+    }
+    // A map of JSON values always serializes.
+    Bytes::from(serde_json::to_vec(&body).unwrap_or_default())
+}
+
+fn app_url(cfg: &Config, rest: &[&str]) -> Url {
+    let mut url = cfg.base_url.clone();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        // Each push percent-encodes its segment, so an id cannot change the path.
+        segments.pop_if_empty().push(&cfg.app_id).extend(rest);
+    }
+    url
+}
+
+fn listener_url_path(cfg: &Config, kind: &str, listener_id: &str) -> Url {
+    app_url(cfg, &["listener", kind, listener_id])
+}
+
+fn listener_url(cfg: &Config, kind: &str, listener_id: &str) -> Url {
+    with_query_key(cfg, listener_url_path(cfg, kind, listener_id), false)
+}
+
+fn with_query_key(cfg: &Config, mut url: Url, always_query: bool) -> Url {
+    if let Credentials::ApiKey { key, placement } = &cfg.credentials {
+        if always_query || *placement == ApiKeyPlacement::Query {
+            url.query_pairs_mut().append_pair("api_key", key.expose());
+        }
+    }
+    url
+}
+
+fn decode_json<T: DeserializeOwned>(response: &Response) -> Result<T> {
+    serde_json::from_slice(&response.body)
+        .map_err(|e| decode_error(response, format!("the answer is not the documented JSON: {e}")))
+}
+
+/// The server answered 2xx, so it processed the request, but the answer cannot be read: the
+/// result is unknown and must not be retried blindly.
+fn decode_error(response: &Response, message: String) -> Error {
+    Error::new(ErrorKind::Decode, message)
+        .with_status(response.status)
+        .with_request_id(response.request_id.clone())
+        .with_retries(response.retries)
+        .with_outcome_unknown(true)
+}
