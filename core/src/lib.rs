@@ -29,6 +29,8 @@ pub use config::{
     DEFAULT_BULK_CONCURRENCY, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, env,
 };
 pub use error::{Error, ErrorKind, FieldError, PartialBulk, Result};
-pub use models::{AgentClientUserId, ErrorResponse, LendingTreeResponse, ListenerResult, Visitor};
+pub use models::{
+    AgentClientUserId, ErrorResponse, LendingTreeResponse, ListenerResult, VISITOR_FIELDS, Visitor, wire_field_name,
+};
 pub use retry::MAX_RETRY_AFTER;
 pub use transport::{MAX_RESPONSE_BYTES, Operation};

@@ -93,3 +93,26 @@ pub struct LendingTreeResponse {
     pub status: u16,
     pub xml: String,
 }
+
+/// The documented visitor fields as (snake_case, wire camelCase) pairs. Bindings whose
+/// language spells names in snake_case (Python) rename the top-level keys of a visitor with
+/// this table; keys not in it pass through unchanged, as do nested values.
+pub const VISITOR_FIELDS: [(&str, &str); 11] = [
+    ("client_visitor_id", "clientVisitorId"),
+    ("agent_client_user_id", "agentClientUserId"),
+    ("team_code", "teamCode"),
+    ("first_name", "firstName"),
+    ("last_name", "lastName"),
+    ("email", "email"),
+    ("phone_number", "phoneNumber"),
+    ("state", "state"),
+    ("tz_name", "tzName"),
+    ("delivery_status", "deliveryStatus"),
+    ("extended_attributes", "extendedAttributes"),
+];
+
+/// The wire name of a visitor field given in snake_case, or the key itself when it is not a
+/// documented field (extra fields are sent exactly as named).
+pub fn wire_field_name(key: &str) -> &str {
+    VISITOR_FIELDS.iter().find(|(snake, _)| *snake == key).map_or(key, |(_, wire)| wire)
+}

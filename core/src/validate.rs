@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::FieldError;
+use crate::models::VISITOR_FIELDS;
 
 /// Collects field errors for one operation call.
 #[derive(Default)]
@@ -131,20 +132,7 @@ pub(crate) fn visitor(value: Value, path: &str, phone: Phone, errors: &mut Error
 }
 
 fn drop_null_known_fields(map: &mut Map<String, Value>) {
-    const KNOWN: [&str; 11] = [
-        "clientVisitorId",
-        "agentClientUserId",
-        "teamCode",
-        "firstName",
-        "lastName",
-        "email",
-        "phoneNumber",
-        "state",
-        "tzName",
-        "deliveryStatus",
-        "extendedAttributes",
-    ];
-    map.retain(|k, v| !(v.is_null() && KNOWN.contains(&k.as_str())));
+    map.retain(|k, v| !(v.is_null() && VISITOR_FIELDS.iter().any(|(_, wire)| wire == k)));
 }
 
 fn has_text(map: &Map<String, Value>, field: &str) -> bool {
