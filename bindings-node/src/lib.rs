@@ -1,1 +1,415 @@
-//! placeholder
+//! The native half of the `botsplash` npm package.
+//!
+//! It only converts values: options and arguments in, results out, and every
+//! [`botsplash::Error`] out as a JS `Error` whose message is the marker [`ERROR_MARK`] followed
+//! by the error's JSON (`botsplash::Error::to_json`). `index.js` turns that into the matching
+//! `BotsplashError` subclass; nothing here is public API.
+//!
+//! Visitors arrive as JSON text that `index.js` made with `JSON.stringify`, and are parsed
+//! here inside the async call, on napi's tokio runtime: the JS thread never parses a bulk
+//! submission, JS values get the JSON semantics JS developers expect (`undefined` fields and
+//! functions dropped, `Date`s as ISO strings, `toJSON` honoured), and there is no cap on the
+//! number of values in a bulk submission. Wrong types (a number for `phoneNumber`) survive
+//! `JSON.stringify` unchanged and reach the core's validation, which names the field.
+//!
+//! No panic may cross into Node: synchronous exports use napi's `catch_unwind`, and every
+//! future is wrapped in [`guard`], so a panic rejects its Promise instead of aborting the
+//! process or leaving the Promise pending.
+
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use botsplash::{ApiKeyPlacement, ClientBuilder};
+use futures_util::FutureExt;
+use napi::ValueType;
+use napi::bindgen_prelude::{Object, Status, Unknown};
+use napi_derive::napi;
+use serde_json::Value;
+
+/// Prefix of the message of every SDK error handed to JS; `index.js` looks for it.
+const ERROR_MARK: &str = "botsplash-error:";
+
+/// The constructor's options, in `index.d.ts`'s spelling. Anything else is a ConfigError, so
+/// a typo (`timeout: 5` meant as seconds, `apikey`) fails loudly instead of being ignored.
+const OPTION_NAMES: [&str; 12] = [
+    "appId",
+    "apiKey",
+    "username",
+    "password",
+    "apiKeyIn",
+    "baseUrl",
+    "timeoutMs",
+    "connectTimeoutMs",
+    "maxRetries",
+    "retryUnknownOutcome",
+    "batchSize",
+    "bulkConcurrency",
+];
+
+fn sdk_error(err: &botsplash::Error) -> napi::Error {
+    marked(err.to_json())
+}
+
+fn marked(payload: Value) -> napi::Error {
+    napi::Error::new(Status::GenericFailure, format!("{ERROR_MARK}{payload}"))
+}
+
+fn config_error(message: String) -> napi::Error {
+    sdk_error(&botsplash::Error::config(message))
+}
+
+/// JSON the core never saw because it does not parse (nested too deep, lone surrogates).
+fn invalid_json(path: &str, err: &serde_json::Error) -> napi::Error {
+    let detail = format!("cannot be read as JSON ({err})");
+    sdk_error(&botsplash::Error::validation(vec![botsplash::FieldError::new(path, detail)]))
+}
+
+/// Runs `fut`, turning a panic into a rejected Promise. napi also catches panics in spawned
+/// tasks, but only reports `&str` payloads by text; this keeps the message and does not depend
+/// on napi's internals to settle the Promise.
+async fn guard<T>(fut: impl Future<Output = napi::Result<T>>) -> napi::Result<T> {
+    match AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(result) => result,
+        Err(payload) => Err(napi::bindgen_prelude::panic_to_error(payload)),
+    }
+}
+
+fn parse_json(text: &str, path: &str) -> napi::Result<Value> {
+    serde_json::from_str(text).map_err(|e| invalid_json(path, &e))
+}
+
+fn type_name(ty: ValueType) -> &'static str {
+    match ty {
+        ValueType::Undefined => "undefined",
+        ValueType::Null => "null",
+        ValueType::Boolean => "a boolean",
+        ValueType::Number => "a number",
+        ValueType::String => "a string",
+        ValueType::Symbol => "a symbol",
+        ValueType::Object => "an object",
+        ValueType::Function => "a function",
+        ValueType::External => "an external",
+        _ => "an unknown value",
+    }
+}
+
+/// One option's value: `None` when absent, `undefined` or `null` (all mean "not given", so the
+/// environment fallback applies), else the value if it has the expected JS type.
+fn option<'a>(
+    options: &Object<'a>,
+    name: &str,
+    want: ValueType,
+    what: &str,
+) -> napi::Result<Option<Unknown<'a>>> {
+    let Some(value) = options.get::<Unknown>(name)? else {
+        return Ok(None);
+    };
+    match value.get_type()? {
+        ValueType::Undefined | ValueType::Null => Ok(None),
+        ty if ty == want => Ok(Some(value)),
+        ty => Err(config_error(format!(
+            "{name} must be {what}, not {}",
+            type_name(ty)
+        ))),
+    }
+}
+
+fn string_option(options: &Object, name: &str) -> napi::Result<Option<String>> {
+    // SAFETY: `option` checked that the value is a string.
+    option(options, name, ValueType::String, "a string")?
+        .map(|v| unsafe { v.cast::<String>() })
+        .transpose()
+}
+
+fn bool_option(options: &Object, name: &str) -> napi::Result<Option<bool>> {
+    // SAFETY: `option` checked that the value is a boolean.
+    option(options, name, ValueType::Boolean, "a boolean")?
+        .map(|v| unsafe { v.cast::<bool>() })
+        .transpose()
+}
+
+fn number_option(options: &Object, name: &str, what: &str) -> napi::Result<Option<f64>> {
+    // SAFETY: `option` checked that the value is a number.
+    option(options, name, ValueType::Number, what)?
+        .map(|v| unsafe { v.cast::<f64>() })
+        .transpose()
+}
+
+/// A non-negative whole number option (`maxRetries`, `batchSize`); ranges are the core's call.
+fn count_option(options: &Object, name: &str) -> napi::Result<Option<u64>> {
+    const WHAT: &str = "a non-negative integer";
+    match number_option(options, name, WHAT)? {
+        None => Ok(None),
+        Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= u32::MAX as f64 => {
+            Ok(Some(n as u64))
+        }
+        Some(n) => Err(config_error(format!("{name} must be {WHAT}, not {n}"))),
+    }
+}
+
+/// A duration given in milliseconds. Zero and the upper bound are the core's call; a value
+/// that no `Duration` can hold (negative, NaN, infinite) is refused here, never clamped.
+fn millis_option(options: &Object, name: &str) -> napi::Result<Option<Duration>> {
+    const WHAT: &str = "a positive number of milliseconds";
+    match number_option(options, name, WHAT)? {
+        None => Ok(None),
+        Some(ms) => Duration::try_from_secs_f64(ms / 1000.0)
+            .map(Some)
+            .map_err(|_| config_error(format!("{name} must be {WHAT}, not {ms}"))),
+    }
+}
+
+fn builder_from_options(options: Option<&Object>) -> napi::Result<ClientBuilder> {
+    let mut builder = ClientBuilder::new().language("node");
+    let Some(options) = options else {
+        return Ok(builder);
+    };
+    for key in Object::keys(options)? {
+        if !OPTION_NAMES.contains(&key.as_str()) {
+            return Err(config_error(format!(
+                "unknown option {key:?}; the options are {}",
+                OPTION_NAMES.join(", ")
+            )));
+        }
+    }
+    if let Some(v) = string_option(options, "appId")? {
+        builder = builder.app_id(v);
+    }
+    if let Some(v) = string_option(options, "apiKey")? {
+        builder = builder.api_key(v);
+    }
+    if let Some(v) = string_option(options, "username")? {
+        builder = builder.username(v);
+    }
+    if let Some(v) = string_option(options, "password")? {
+        builder = builder.password(v);
+    }
+    if let Some(v) = string_option(options, "apiKeyIn")? {
+        let placement = ApiKeyPlacement::parse(&v).ok_or_else(|| {
+            config_error(format!("apiKeyIn must be 'query' or 'body', not {v:?}"))
+        })?;
+        builder = builder.api_key_placement(placement);
+    }
+    if let Some(v) = string_option(options, "baseUrl")? {
+        builder = builder.base_url(v);
+    }
+    if let Some(v) = millis_option(options, "timeoutMs")? {
+        builder = builder.timeout(v);
+    }
+    if let Some(v) = millis_option(options, "connectTimeoutMs")? {
+        builder = builder.connect_timeout(v);
+    }
+    if let Some(v) = count_option(options, "maxRetries")? {
+        builder = builder.max_retries(v as u32);
+    }
+    if let Some(v) = bool_option(options, "retryUnknownOutcome")? {
+        builder = builder.retry_unknown_outcome(v);
+    }
+    if let Some(v) = count_option(options, "batchSize")? {
+        builder = builder.batch_size(v as usize);
+    }
+    if let Some(v) = count_option(options, "bulkConcurrency")? {
+        builder = builder.bulk_concurrency(v as usize);
+    }
+    Ok(builder)
+}
+
+/// ListenerRequestResult: `{ success, requestId }`.
+#[napi(object)]
+pub struct ListenerResult {
+    pub success: bool,
+    pub request_id: String,
+}
+
+impl From<botsplash::ListenerResult> for ListenerResult {
+    fn from(r: botsplash::ListenerResult) -> Self {
+        ListenerResult {
+            success: r.success,
+            request_id: r.request_id,
+        }
+    }
+}
+
+/// The LendingTree answer: its HTTP status and XML.
+#[napi(object)]
+pub struct LendingTreeResponse {
+    pub status: u32,
+    pub xml: String,
+}
+
+/// What a client is configured with, without any secret (for `inspect`, `toJSON`, `config`).
+#[napi(object)]
+pub struct ClientInfo {
+    pub app_id: String,
+    /// `basic`, `api_key_query` or `api_key_body`.
+    pub auth: String,
+    pub username: Option<String>,
+    pub base_url: String,
+    pub timeout_ms: f64,
+    pub connect_timeout_ms: f64,
+    pub max_retries: u32,
+    pub retry_unknown_outcome: bool,
+    pub batch_size: u32,
+    pub bulk_concurrency: u32,
+    pub user_agent: String,
+}
+
+/// The native client behind `index.js`'s `Client`. Holds the async core client, whose
+/// connection pool lives on napi's tokio runtime and is shared by every call.
+#[napi]
+pub struct NativeClient {
+    inner: botsplash::Client,
+}
+
+#[napi]
+impl NativeClient {
+    /// `env` is `process.env` of the calling thread: reading the fallbacks from JS's view of
+    /// the environment keeps a worker thread's own `env` working as Node users expect.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: Option<Object>, env: Option<Object>) -> napi::Result<Self> {
+        let builder = builder_from_options(options.as_ref())?;
+        let config = builder
+            .build_config_with_env(|name| {
+                env.as_ref()
+                    .and_then(|e| e.get::<String>(name).ok().flatten())
+            })
+            .map_err(|e| sdk_error(&e))?;
+        let inner = botsplash::Client::new(config).map_err(|e| sdk_error(&e))?;
+        Ok(NativeClient { inner })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn info(&self) -> ClientInfo {
+        let c = self.inner.config();
+        ClientInfo {
+            app_id: c.app_id().to_owned(),
+            auth: c.auth_kind().as_str().to_owned(),
+            username: c.username().map(str::to_owned),
+            base_url: c.base_url().to_owned(),
+            timeout_ms: c.timeout().as_secs_f64() * 1000.0,
+            connect_timeout_ms: c.connect_timeout().as_secs_f64() * 1000.0,
+            max_retries: c.max_retries(),
+            retry_unknown_outcome: c.retry_unknown_outcome(),
+            batch_size: u32::try_from(c.batch_size()).unwrap_or(u32::MAX),
+            bulk_concurrency: u32::try_from(c.bulk_concurrency()).unwrap_or(u32::MAX),
+            user_agent: c.user_agent().to_owned(),
+        }
+    }
+
+    /// `visitor` is JSON text (see the module docs).
+    #[napi(catch_unwind)]
+    pub async fn submit_visitor(
+        &self,
+        listener_id: String,
+        visitor: String,
+        message: Option<String>,
+    ) -> napi::Result<ListenerResult> {
+        let client = self.inner.clone();
+        guard(async move {
+            let visitor = parse_json(&visitor, "visitor")?;
+            client
+                .listeners()
+                .submit_visitor(&listener_id, visitor, message.as_deref())
+                .await
+                .map(ListenerResult::from)
+                .map_err(|e| sdk_error(&e))
+        })
+        .await
+    }
+
+    /// `visitors` is the JSON text of an array.
+    #[napi(catch_unwind)]
+    pub async fn submit_salesforce_visitors(
+        &self,
+        listener_id: String,
+        visitors: String,
+        message: Option<String>,
+    ) -> napi::Result<Vec<ListenerResult>> {
+        let client = self.inner.clone();
+        guard(async move {
+            let visitors = match parse_json(&visitors, "visitors")? {
+                Value::Array(items) => items,
+                // index.js always sends an array; anything else is a bug there, not user input.
+                other => vec![other],
+            };
+            client
+                .listeners()
+                .submit_salesforce_visitors(&listener_id, visitors, message.as_deref())
+                .await
+                .map(|results| results.into_iter().map(ListenerResult::from).collect())
+                .map_err(|e| sdk_error(&e))
+        })
+        .await
+    }
+
+    #[napi(catch_unwind)]
+    pub async fn submit_lending_tree_lead(
+        &self,
+        listener_id: String,
+        xml: String,
+    ) -> napi::Result<LendingTreeResponse> {
+        let client = self.inner.clone();
+        guard(async move {
+            client
+                .listeners()
+                .submit_lendingtree_lead(&listener_id, &xml)
+                .await
+                .map(|r| LendingTreeResponse {
+                    status: u32::from(r.status),
+                    xml: r.xml,
+                })
+                .map_err(|e| sdk_error(&e))
+        })
+        .await
+    }
+
+    /// `visitor` is JSON text, or absent.
+    #[napi(catch_unwind)]
+    pub async fn send_message(&self, text: String, visitor: Option<String>) -> napi::Result<()> {
+        let client = self.inner.clone();
+        guard(async move {
+            let visitor = visitor.map(|v| parse_json(&v, "visitor")).transpose()?;
+            client
+                .messages()
+                .send(&text, visitor)
+                .await
+                .map_err(|e| sdk_error(&e))
+        })
+        .await
+    }
+}
+
+/// Panics on purpose, synchronously or inside a Promise, so the test suite can prove that a
+/// panic becomes a JS error and never aborts Node or strands a Promise. Not part of the API.
+#[napi(js_name = "__panicProbe", catch_unwind)]
+pub fn panic_probe(message: String) -> napi::Result<()> {
+    panic!("{message}");
+}
+
+/// The async half of [`panic_probe`]: the panic happens on the runtime, after the Promise
+/// was handed to JS.
+#[napi(js_name = "__panicProbeAsync", catch_unwind)]
+pub async fn panic_probe_async(message: String) -> napi::Result<()> {
+    guard(async move {
+        tokio_yield().await;
+        panic!("{message}")
+    })
+    .await
+}
+
+/// Lets the runtime switch tasks once, so the panic in [`panic_probe_async`] happens after
+/// the function has returned its Promise rather than on the first poll.
+async fn tokio_yield() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}

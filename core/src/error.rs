@@ -113,7 +113,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub(crate) fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         FieldError { path: path.into(), message: message.into() }
     }
 }
@@ -178,11 +178,14 @@ impl Error {
         }
     }
 
-    pub(crate) fn config(message: impl Into<String>) -> Self {
+    /// A configuration error; bindings use it for options of the wrong type in their language.
+    pub fn config(message: impl Into<String>) -> Self {
         Error::new(ErrorKind::Config, message)
     }
 
-    pub(crate) fn validation(field_errors: Vec<FieldError>) -> Self {
+    /// A validation error listing `field_errors`; bindings use it for input their language
+    /// could not even hand over (JSON that does not parse, a type that has no JSON form).
+    pub fn validation(field_errors: Vec<FieldError>) -> Self {
         let listed: Vec<String> = field_errors.iter().map(ToString::to_string).collect();
         let mut err = Error::new(
             ErrorKind::Validation,
