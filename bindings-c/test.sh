@@ -13,7 +13,11 @@
 #   5. the same source linked statically against libbotsplash.a;
 #   6. the README's install steps into a scratch prefix, and examples/hello.c built with
 #      pkg-config and run;
-#   7. the C# wrapper and its tests, built with Mono's mcs and run with mono.
+#   7. the C# wrapper and its tests, built with Mono's mcs and run with mono;
+#   8. the shared conformance suite (conformance/cases) through the C API: tests/conformance.c
+#      (cJSON from libcjson-dev), plain and with -fsanitize=address,undefined;
+#   9. the same suite through the C# wrapper: csharp/Conformance.cs, built into one assembly
+#      with Botsplash.cs.
 #
 # Environment: BOTSPLASH_MOCK_BIN (default <target>/debug/botsplash-mock), CARGO_TARGET_DIR.
 set -uo pipefail
@@ -33,6 +37,10 @@ command -v valgrind >/dev/null || missing+=(valgrind)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 command -v mcs >/dev/null || missing+=(mono-mcs)
 command -v mono >/dev/null || missing+=(mono-runtime)
+# The conformance runner reads the cases with cJSON.
+if ! command -v cc >/dev/null || ! printf '#include <cjson/cJSON.h>\n' | cc -fsyntax-only -x c - 2>/dev/null; then
+    missing+=(libcjson-dev)
+fi
 # System.Core (LINQ) comes with mono-runtime's dependencies; mono-mcs brings the compiler.
 if ((${#missing[@]})); then
     if [[ $(id -u) -ne 0 ]]; then
@@ -162,6 +170,27 @@ stage "C# wrapper (mcs + mono)" bash -c '
     mcs -nologo -warnaserror -r:"$3/Botsplash.dll" -r:System.Core.dll -out:"$3/Tests.exe" "$1/csharp/Tests.cs" &&
     LD_LIBRARY_PATH="$2${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" mono "$3/Tests.exe"
 ' _ "$here" "$lib_dir" "$out"
+
+# --- 8-9. shared conformance suite ----------------------------------------------------------------
+cases="$root/conformance/cases"
+
+stage "conformance suite through the C API" bash -c '
+    cc "${@:5}" "$1" -L "$2" -Wl,-rpath,"$2" -lbotsplash -lcjson -lm -o "$3/conformance" && "$3/conformance" "$4"
+' _ "$here/tests/conformance.c" "$lib_dir" "$out" "$cases" "${cflags[@]}"
+
+# Cheap (a few seconds, unlike valgrind here, where each case's fresh client runtime costs
+# over a second): catches memory errors and leaks in the runner's use of the API.
+stage "conformance suite through the C API, -fsanitize=address,undefined" bash -c '
+    cc "${@:5}" -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+        "$1" -L "$2" -Wl,-rpath,"$2" -lbotsplash -lcjson -lm -o "$3/conformance_asan" &&
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 "$3/conformance_asan" "$4"
+' _ "$here/tests/conformance.c" "$lib_dir" "$out" "$cases" "${cflags[@]}"
+
+# One assembly with the wrapper, so the runner can use its internal JSON reader.
+stage "conformance suite through the C# wrapper" bash -c '
+    mcs -nologo -warnaserror -r:System.Core.dll -out:"$3/Conformance.exe" "$1/csharp/Conformance.cs" "$1/csharp/Botsplash.cs" &&
+    LD_LIBRARY_PATH="$2${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" mono "$3/Conformance.exe" "$4"
+' _ "$here" "$lib_dir" "$out" "$cases"
 
 echo
 if ((${#failures[@]})); then

@@ -240,6 +240,9 @@ namespace Botsplash
         public IList<ListenerResult> Results { get; private set; }
         /// <summary>Indices of the visitors not confirmed (check OutcomeUnknown before resending).</summary>
         public IList<int> Unconfirmed { get; private set; }
+        /// <summary>The <see cref="BotsplashError.Code"/> of the batch failure that stopped the
+        /// submission ("API", "RATE_LIMITED", ...), as in Node's <c>causeCode</c>.</summary>
+        public string CauseCode { get; private set; }
 
         public PartialBulkError(string message) : base(message)
         {
@@ -257,6 +260,10 @@ namespace Botsplash
             if (u != null) foreach (var item in u) if (item is double) unconfirmed.Add((int)(double)item);
             Results = results.AsReadOnly();
             Unconfirmed = unconfirmed.AsReadOnly();
+            // The library names the cause by its kind ("rate_limited"); codes are the kinds in
+            // upper case, except the partial kind itself, which is never a cause.
+            var cause = Json.Str(partial, "cause");
+            CauseCode = cause == null ? null : cause.ToUpperInvariant();
         }
     }
 
