@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need, once, when they are missing.
 set -euo pipefail
-packages=(valgrind mono-mcs mono-runtime)
+packages=(pkg-config valgrind mono-mcs mono-runtime libcjson-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -24,6 +24,9 @@ cargo build -p botsplash -p botsplash-mock --tests --bins
 
 run "rust: core + mock server" cargo test -p botsplash -p botsplash-mock
 run "mock server: OpenAPI conformance (schemathesis)" bash mock-server/tests/schemathesis.sh
+run "python: package tests, conformance runner, mypy --strict" bash bindings-python/test.sh
+run "node: package tests, conformance runner, tsc --strict, npm pack" bash bindings-node/test.sh
+run "c + c#: C tests (plain, valgrind, ASan/UBSan, static), conformance runners, C# tests" bash bindings-c/test.sh
 
 echo
 if [ ${#failed[@]} -eq 0 ]; then
