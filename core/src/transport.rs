@@ -87,11 +87,13 @@ pub(crate) async fn execute(cfg: &Config, http: &reqwest::Client, req: &Request)
         };
         match retry::decide(cfg, &failure.retry, attempt) {
             Some(delay) => {
+                // Kind and status only: server text could echo a phone number or a key.
                 log::info!(
                     target: "botsplash",
-                    "{} failed ({}), retry {} of {} in {:.2}s",
+                    "{} failed ({}{}), retry {} of {} in {:.2}s",
                     req.op.as_str(),
-                    failure.error.message(),
+                    failure.error.kind(),
+                    failure.error.status().map(|s| format!(", HTTP {s}")).unwrap_or_default(),
                     attempt + 1,
                     cfg.max_retries,
                     delay.as_secs_f64()
@@ -118,7 +120,14 @@ pub(crate) async fn execute(cfg: &Config, http: &reqwest::Client, req: &Request)
                         .with_retries(attempt);
                     }
                 }
-                log::debug!(target: "botsplash", "{} gave up: {}", req.op.as_str(), error.message());
+                log::debug!(
+                    target: "botsplash",
+                    "{} gave up after {} retries: {}{}",
+                    req.op.as_str(),
+                    attempt,
+                    error.kind(),
+                    error.status().map(|s| format!(", HTTP {s}")).unwrap_or_default()
+                );
                 return Err(error);
             }
         }

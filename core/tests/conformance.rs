@@ -41,28 +41,35 @@ fn builder(config: &Map<String, Value>, mock: &str) -> Result<ClientBuilder, Str
           "max_retries", "retry_unknown_outcome", "batch_size", "bulk_concurrency"],
         "config",
     )?;
-    let s = |k: &str| config.get(k).and_then(Value::as_str);
-    let n = |k: &str| config.get(k).and_then(Value::as_u64);
+    // A value of the wrong type fails the case rather than being silently ignored.
+    let s = |k: &str| -> Result<Option<&str>, String> {
+        config.get(k).map(|v| v.as_str().ok_or(format!("config.{k} must be a string"))).transpose()
+    };
+    let n = |k: &str| -> Result<Option<u64>, String> {
+        config.get(k).map(|v| v.as_u64().ok_or(format!("config.{k} must be a non-negative integer"))).transpose()
+    };
     let mut b = ClientBuilder::new();
-    if let Some(v) = s("app_id") { b = b.app_id(v); }
-    if let Some(v) = s("api_key") { b = b.api_key(v); }
-    if let Some(v) = s("username") { b = b.username(v); }
-    if let Some(v) = s("password") { b = b.password(v); }
-    if let Some(v) = s("api_key_in") {
+    if let Some(v) = s("app_id")? { b = b.app_id(v); }
+    if let Some(v) = s("api_key")? { b = b.api_key(v); }
+    if let Some(v) = s("username")? { b = b.username(v); }
+    if let Some(v) = s("password")? { b = b.password(v); }
+    if let Some(v) = s("api_key_in")? {
         b = b.api_key_placement(ApiKeyPlacement::parse(v).ok_or("bad api_key_in")?);
     }
     // The mock is the default peer, unless the case configures the URL through the environment.
-    match s("base_url") {
+    match s("base_url")? {
         Some(v) => b = b.base_url(substitute(v, mock)),
         None if std::env::var(botsplash::env::BASE_URL).is_err() => b = b.base_url(mock),
         None => {}
     }
-    if let Some(v) = n("timeout_ms") { b = b.timeout(Duration::from_millis(v)); }
-    if let Some(v) = n("connect_timeout_ms") { b = b.connect_timeout(Duration::from_millis(v)); }
-    if let Some(v) = n("max_retries") { b = b.max_retries(v as u32); }
-    if let Some(v) = config.get("retry_unknown_outcome").and_then(Value::as_bool) { b = b.retry_unknown_outcome(v); }
-    if let Some(v) = n("batch_size") { b = b.batch_size(v as usize); }
-    if let Some(v) = n("bulk_concurrency") { b = b.bulk_concurrency(v as usize); }
+    if let Some(v) = n("timeout_ms")? { b = b.timeout(Duration::from_millis(v)); }
+    if let Some(v) = n("connect_timeout_ms")? { b = b.connect_timeout(Duration::from_millis(v)); }
+    if let Some(v) = n("max_retries")? { b = b.max_retries(v as u32); }
+    if let Some(v) = config.get("retry_unknown_outcome") {
+        b = b.retry_unknown_outcome(v.as_bool().ok_or("config.retry_unknown_outcome must be a boolean")?);
+    }
+    if let Some(v) = n("batch_size")? { b = b.batch_size(v as usize); }
+    if let Some(v) = n("bulk_concurrency")? { b = b.bulk_concurrency(v as usize); }
     Ok(b)
 }
 
@@ -75,7 +82,14 @@ enum Outcome {
 }
 
 async fn call(client: &Client, operation: &str, args: &Map<String, Value>) -> Result<Result<Outcome, Error>, String> {
-    check_keys(args, &["listener_id", "visitor", "visitors", "message", "xml", "text"], "args")?;
+    let allowed: &[&str] = match operation {
+        "submit_visitor" => &["listener_id", "visitor", "message"],
+        "submit_salesforce_visitors" => &["listener_id", "visitors", "message"],
+        "submit_lendingtree_lead" => &["listener_id", "xml"],
+        "send_message" => &["text", "visitor"],
+        other => return Err(format!("unknown operation {other:?}")),
+    };
+    check_keys(args, allowed, "args")?;
     let listener = args.get("listener_id").and_then(Value::as_str).unwrap_or_default();
     let message = args.get("message").and_then(Value::as_str);
     let l = client.listeners();
@@ -146,6 +160,11 @@ fn check_error(expected: &Map<String, Value>, err: &Error) -> Result<(), String>
           "accepted_indices", "cause"],
         "expect.error",
     )?;
+    for required in ["kind", "status", "outcome_unknown", "retries"] {
+        if !expected.contains_key(required) {
+            return Err(format!("expect.error lacks {required:?}"));
+        }
+    }
     let kind = ErrorKind::ALL.iter().find(|k| Some(k.as_str()) == expected["kind"].as_str()).ok_or("unknown kind")?;
     let mismatch = |what: &str| Err(format!("{what} differs: {err:?}"));
     if err.kind() != *kind {
@@ -168,8 +187,12 @@ fn check_error(expected: &Map<String, Value>, err: &Error) -> Result<(), String>
             return mismatch("message");
         }
     }
-    if let Some(ra) = expected.get("retry_after").and_then(Value::as_f64) {
-        if err.retry_after() != Some(Duration::from_secs_f64(ra)) {
+    if let Some(ra) = expected.get("retry_after") {
+        let want = match ra {
+            Value::Null => None,
+            v => Some(Duration::from_secs_f64(v.as_f64().ok_or("retry_after must be a number or null")?)),
+        };
+        if err.retry_after() != want {
             return mismatch("retry_after");
         }
     }
@@ -251,7 +274,10 @@ async fn every_conformance_case_passes() {
     let mut failures = Vec::new();
     for path in &paths {
         let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        if let Err(why) = run_case(&mock, &case).await {
+        let stem = path.file_stem().unwrap().to_string_lossy();
+        let named_right = case["name"].as_str() == Some(&*stem);
+        let outcome = if named_right { run_case(&mock, &case).await } else { Err("name differs from the file name".into()) };
+        if let Err(why) = outcome {
             failures.push(format!("{}: {why}", path.file_stem().unwrap().to_string_lossy()));
         }
     }
