@@ -35,7 +35,8 @@ namespace Botsplash
     {
         public string AppId { get; set; }
         public string ApiKey { get; set; }
-        public ApiKeyPlacement ApiKeyPlacement { get; set; }
+        /// <summary>Where the key goes; null = <c>BOTSPLASH_API_KEY_IN</c>, else the query string.</summary>
+        public ApiKeyPlacement? ApiKeyPlacement { get; set; }
         public string Username { get; set; }
         public string Password { get; set; }
         /// <summary>Default <c>https://api.botsplash.com/open/v1</c>.</summary>
@@ -303,7 +304,9 @@ namespace Botsplash
                 // argument and bs_client_new reports it as a ConfigError.
                 Native.bs_config_set_language(cfg, "csharp");
                 if (options.AppId != null) Native.bs_config_set_app_id(cfg, options.AppId);
-                if (options.ApiKey != null) Native.bs_config_set_api_key(cfg, options.ApiKey, (uint)options.ApiKeyPlacement);
+                if (options.ApiKey != null) Native.bs_config_set_api_key(cfg, options.ApiKey, (uint)(options.ApiKeyPlacement ?? Botsplash.ApiKeyPlacement.Query));
+                // With the key from the environment, the placement still applies.
+                if (options.ApiKey == null && options.ApiKeyPlacement.HasValue) Native.bs_config_set_api_key_placement(cfg, (uint)options.ApiKeyPlacement.Value);
                 // A missing half is sent as "", which the library refuses with a ConfigError
                 // that names the problem.
                 if (options.Username != null || options.Password != null)
@@ -521,6 +524,8 @@ namespace Botsplash
         internal static extern int bs_config_set_app_id(IntPtr cfg, [MarshalAs(UnmanagedType.LPUTF8Str)] string appId);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int bs_config_set_api_key(IntPtr cfg, [MarshalAs(UnmanagedType.LPUTF8Str)] string key, uint placement);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int bs_config_set_api_key_placement(IntPtr cfg, uint placement);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int bs_config_set_basic_auth(IntPtr cfg, [MarshalAs(UnmanagedType.LPUTF8Str)] string username,
             [MarshalAs(UnmanagedType.LPUTF8Str)] string password);

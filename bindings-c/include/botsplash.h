@@ -228,6 +228,11 @@ bs_status bs_config_set_api_key(bs_config *cfg,
                                 bs_api_key_placement placement);
 
 /**
+ * Only where the API key goes, for a key that comes from `BOTSPLASH_API_KEY`.
+ */
+bs_status bs_config_set_api_key_placement(bs_config *cfg, bs_api_key_placement placement);
+
+/**
  * HTTP Basic auth (instead of an API key).
  */
 bs_status bs_config_set_basic_auth(bs_config *cfg, const char *username, const char *password);

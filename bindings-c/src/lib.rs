@@ -200,18 +200,35 @@ pub unsafe extern "C" fn bs_config_set_api_key(
     unsafe {
         set(cfg, "bs_config_set_api_key", |cfg| {
             let key = args::required(api_key, "api_key")?;
-            let placement = match placement {
-                BS_API_KEY_IN_QUERY => ApiKeyPlacement::Query,
-                BS_API_KEY_IN_BODY => ApiKeyPlacement::Body,
-                other => {
-                    return Err(Failure::invalid(format!(
-                        "placement must be BS_API_KEY_IN_QUERY or BS_API_KEY_IN_BODY, not {other}"
-                    )));
-                }
-            };
+            let placement = placement_from_c(placement)?;
             update(cfg, |b| b.api_key(key).api_key_placement(placement));
             Ok(())
         })
+    }
+}
+
+/// Only where the API key goes, for a key that comes from `BOTSPLASH_API_KEY`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bs_config_set_api_key_placement(
+    cfg: *mut bs_config,
+    placement: bs_api_key_placement,
+) -> bs_status {
+    unsafe {
+        set(cfg, "bs_config_set_api_key_placement", |cfg| {
+            let placement = placement_from_c(placement)?;
+            update(cfg, |b| b.api_key_placement(placement));
+            Ok(())
+        })
+    }
+}
+
+fn placement_from_c(placement: bs_api_key_placement) -> Result<ApiKeyPlacement, Failure> {
+    match placement {
+        BS_API_KEY_IN_QUERY => Ok(ApiKeyPlacement::Query),
+        BS_API_KEY_IN_BODY => Ok(ApiKeyPlacement::Body),
+        other => Err(Failure::invalid(format!(
+            "placement must be BS_API_KEY_IN_QUERY or BS_API_KEY_IN_BODY, not {other}"
+        ))),
     }
 }
 

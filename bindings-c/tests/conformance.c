@@ -312,9 +312,6 @@ static char *check_config_shape(const cJSON *config) {
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(config, "api_key_in");
     if (in && strcmp(in->valuestring, "query") != 0 && strcmp(in->valuestring, "body") != 0)
         return why("config.api_key_in must be \"query\" or \"body\"");
-    /* The C API sets the key and its placement in one call. */
-    if (in && !cJSON_GetObjectItemCaseSensitive(config, "api_key"))
-        return why("config.api_key_in without api_key cannot be expressed through bs_config_set_api_key");
     struct {
         const char *key;
         double max;
@@ -527,11 +524,10 @@ static bs_status build_config(const cJSON *config, bs_config **out, bs_error **e
     /* Setter results are not checked one by one: a refused argument is remembered and
      * bs_client_new reports it as BS_ERR_CONFIG, which is what the case then expects. */
     if ((v = cJSON_GetObjectItemCaseSensitive(config, "app_id"))) bs_config_set_app_id(cfg, v->valuestring);
-    if ((v = cJSON_GetObjectItemCaseSensitive(config, "api_key"))) {
-        const cJSON *in = cJSON_GetObjectItemCaseSensitive(config, "api_key_in");
-        int body = in && strcmp(in->valuestring, "body") == 0;
-        bs_config_set_api_key(cfg, v->valuestring, body ? BS_API_KEY_IN_BODY : BS_API_KEY_IN_QUERY);
-    }
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(config, "api_key_in");
+    bs_api_key_placement placement = in && strcmp(in->valuestring, "body") == 0 ? BS_API_KEY_IN_BODY : BS_API_KEY_IN_QUERY;
+    if ((v = cJSON_GetObjectItemCaseSensitive(config, "api_key"))) bs_config_set_api_key(cfg, v->valuestring, placement);
+    else if (in) bs_config_set_api_key_placement(cfg, placement); /* the key comes from the environment */
     const cJSON *user = cJSON_GetObjectItemCaseSensitive(config, "username");
     const cJSON *pass = cJSON_GetObjectItemCaseSensitive(config, "password");
     /* A missing half goes in as NULL, which the library refuses (then BS_ERR_CONFIG). */
