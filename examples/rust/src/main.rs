@@ -10,9 +10,15 @@ use serde_json::json;
 #[tokio::main]
 async fn main() {
     if let Err(e) = run().await {
-        eprintln!("quickstart failed: {e}");
+        eprintln!("quickstart failed: {}: {e}", e.kind());
         std::process::exit(1);
     }
+}
+
+/// A demonstrated failure that did not happen: the quickstart exits non-zero.
+fn unexpected(what: impl std::fmt::Debug) -> ! {
+    eprintln!("unexpected: {what:?}");
+    std::process::exit(1);
 }
 
 async fn run() -> Result<(), Error> {
@@ -56,14 +62,27 @@ async fn run() -> Result<(), Error> {
                 println!("  {}: {}", field.path, field.message);
             }
         }
-        other => println!("unexpected: {other:?}"),
+        other => unexpected(other),
     }
 
-    // Server-side failures carry status, request id and whether the lead may have arrived.
+    // Server-side failures carry the status, the request id and whether the lead may have
+    // arrived. An app id given in code beats BOTSPLASH_APP_ID; the credentials still come from
+    // the environment.
     let wrong_app = Client::builder().app_id("no-such-app").build()?;
     match wrong_app.listeners().submit_visitor("new-leads", json!({"phoneNumber": "7045550100"}), None).await {
-        Err(e) => println!("{} error (status {:?}, outcome unknown: {})", e.kind(), e.status(), e.outcome_unknown()),
-        Ok(r) => println!("unexpected success {r:?}"),
+        Err(e) => {
+            println!("{} error: {}", e.kind(), e.message());
+            println!(
+                "  status {}, request id {}, outcome unknown: {}",
+                e.status().map_or("none".to_string(), |s| s.to_string()),
+                e.request_id().unwrap_or("none"),
+                e.outcome_unknown()
+            );
+            if e.outcome_unknown() {
+                println!("  the lead may have been delivered: do not resend it blindly");
+            }
+        }
+        Ok(r) => unexpected(r),
     }
     Ok(())
 }
