@@ -26,6 +26,7 @@ use napi::ValueType;
 use napi::bindgen_prelude::{Object, Status, Unknown};
 use napi_derive::napi;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Prefix of the message of every SDK error handed to JS; `index.js` looks for it.
 const ERROR_MARK: &str = "botsplash-error:";
@@ -328,14 +329,24 @@ impl NativeClient {
     ) -> napi::Result<Vec<ListenerResult>> {
         let client = self.inner.clone();
         guard(async move {
-            let visitors = match parse_json(&visitors, "visitors")? {
-                Value::Array(items) => items,
-                // index.js always sends an array; anything else is a bug there, not user input.
-                other => vec![other],
-            };
-            client
-                .listeners()
-                .submit_salesforce_visitors(&listener_id, visitors, message.as_deref())
+            // index.js always sends an array. Each visitor is parsed from its slice of the
+            // text only while the core validates and encodes it, so a large import is never
+            // held as a tree of values.
+            let raw: Vec<&RawValue> = serde_json::from_str(&visitors).map_err(|e| invalid_json("visitors", &e))?;
+            // A slice the outer parse accepted can still fail as a value (nesting too deep, a
+            // lone surrogate): remember the first such error and report it instead.
+            let unreadable = std::sync::OnceLock::new();
+            let visitors = raw.into_iter().map(|r| {
+                serde_json::from_str::<Value>(r.get()).unwrap_or_else(|e| {
+                    let _ = unreadable.set(e);
+                    Value::Null
+                })
+            });
+            let submitted = client.listeners().submit_salesforce_visitors(&listener_id, visitors, message.as_deref());
+            if let Some(e) = unreadable.get() {
+                return Err(invalid_json("visitors", e));
+            }
+            submitted
                 .await
                 .map(|results| results.into_iter().map(ListenerResult::from).collect())
                 .map_err(|e| sdk_error(&e))

@@ -101,8 +101,8 @@ impl Listeners<'_> {
         visitors: impl IntoIterator<Item = V>,
         message: Option<&str>,
     ) -> Result<Vec<ListenerResult>> {
-        let visitors = visitors.into_iter().map(Into::into).collect();
-        self.client.run(|cfg, http| async move { ops::submit_salesforce_visitors(cfg, &http, listener_id, visitors, message).await })
+        let prepared = ops::prepare_bulk(listener_id, visitors.into_iter().map(Into::into), message)?;
+        self.client.run(|cfg, http| async move { ops::submit_salesforce_visitors(cfg, &http, prepared).await })
     }
 
     pub fn submit_lendingtree_lead(&self, listener_id: &str, xml: &str) -> Result<LendingTreeResponse> {

@@ -2,6 +2,7 @@
 //! task and rebuilt transparently in a forked child.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -89,7 +90,7 @@ pub struct Listeners<'a> {
     client: &'a Client,
 }
 
-impl Listeners<'_> {
+impl<'a> Listeners<'a> {
     /// Submits one visitor to a listener (`POST /{appId}/listener/botsplash/{id}`).
     /// `visitor` is a [`Visitor`](crate::Visitor) or JSON with the API's field names.
     pub async fn submit_visitor(
@@ -106,15 +107,18 @@ impl Listeners<'_> {
     /// (`POST /{appId}/listener/salesforce/{id}`). Results come back in input order. When some
     /// batches were accepted and another failed, the error is of kind `PartialBulk` and says
     /// exactly which visitors were not confirmed.
-    pub async fn submit_salesforce_visitors<V: Into<Value>>(
+    ///
+    /// The visitors are validated and encoded when this is called, one at a time (pass a lazy
+    /// iterator to keep a large import out of memory); the returned future only sends.
+    pub fn submit_salesforce_visitors<V: Into<Value>>(
         &self,
         listener_id: &str,
         visitors: impl IntoIterator<Item = V>,
         message: Option<&str>,
-    ) -> Result<Vec<ListenerResult>> {
+    ) -> impl Future<Output = Result<Vec<ListenerResult>>> + Send + 'a {
         let c = self.client;
-        let visitors = visitors.into_iter().map(Into::into).collect();
-        ops::submit_salesforce_visitors(c.config(), &c.http()?, listener_id, visitors, message).await
+        let prepared = ops::prepare_bulk(listener_id, visitors.into_iter().map(Into::into), message);
+        async move { ops::submit_salesforce_visitors(c.config(), &c.http()?, prepared?).await }
     }
 
     /// Submits a LendingTree lead as XML (`POST /{appId}/listener/lendingtree/{id}`) and returns

@@ -7,7 +7,9 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use reqwest::Url;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::config::{ApiKeyPlacement, Config, Credentials};
 use crate::error::{Error, ErrorKind, PartialBulk, Result};
@@ -24,44 +26,63 @@ pub(crate) async fn submit_visitor(
 ) -> Result<ListenerResult> {
     let mut errors = Errors::default();
     validate::listener_id(listener_id, &mut errors);
-    let visitor = validate::visitor(visitor, "visitor", Phone::Required, &mut errors);
+    let visitor = validate::visitor(visitor, &"visitor", Phone::Required, &mut errors);
     validate::message_arg(message, &mut errors);
     errors.finish()?;
 
-    let mut body = Map::new();
-    body.insert("visitor".into(), visitor);
-    insert_args(&mut body, message);
+    let body = Body { visitor: Some(&visitor), args: message.map(|message| Args { message }), ..Body::new(cfg) };
     let request = Request {
         op: Operation::SubmitVisitor,
         url: listener_url(cfg, "botsplash", listener_id),
-        body: json_body(cfg, body),
+        body: body.encode(),
     };
     let response = transport::execute(cfg, http, &request).await?;
     decode_json(&response)
 }
 
+/// Bulk visitors, validated and encoded one by one as they arrive: only their JSON text is
+/// kept (a tenth of a `Value` tree's size), so a lazy iterator of 100,000 visitors never
+/// exists in memory as objects. Every field error is still found before anything is sent.
+pub(crate) struct PreparedBulk {
+    listener_id: String,
+    visitors: Vec<Box<RawValue>>,
+    message: Option<String>,
+}
+
+pub(crate) fn prepare_bulk(
+    listener_id: &str,
+    visitors: impl IntoIterator<Item = Value>,
+    message: Option<&str>,
+) -> Result<PreparedBulk> {
+    let mut errors = Errors::default();
+    validate::listener_id(listener_id, &mut errors);
+    let mut encoded = Vec::new();
+    let mut count = 0usize;
+    for (i, visitor) in visitors.into_iter().enumerate() {
+        count += 1;
+        let visitor = validate::visitor(visitor, &format_args!("visitors[{i}]"), Phone::Required, &mut errors);
+        // Once anything is wrong nothing will be sent: keep validating, stop encoding.
+        if errors.is_empty() {
+            // A JSON value always encodes.
+            encoded.push(serde_json::value::to_raw_value(&visitor).map_err(|e| Error::config(e.to_string()))?);
+        }
+    }
+    if count == 0 {
+        errors.push("visitors", "must contain at least one visitor");
+    }
+    validate::message_arg(message, &mut errors);
+    errors.finish()?;
+    Ok(PreparedBulk { listener_id: listener_id.to_owned(), visitors: encoded, message: message.map(String::from) })
+}
+
 pub(crate) async fn submit_salesforce_visitors(
     cfg: &Config,
     http: &reqwest::Client,
-    listener_id: &str,
-    visitors: Vec<Value>,
-    message: Option<&str>,
+    bulk: PreparedBulk,
 ) -> Result<Vec<ListenerResult>> {
-    let mut errors = Errors::default();
-    validate::listener_id(listener_id, &mut errors);
-    if visitors.is_empty() {
-        errors.push("visitors", "must contain at least one visitor");
-    }
-    let visitors: Vec<Value> = visitors
-        .into_iter()
-        .enumerate()
-        .map(|(i, v)| validate::visitor(v, &format!("visitors[{i}]"), Phone::Required, &mut errors))
-        .collect();
-    validate::message_arg(message, &mut errors);
-    errors.finish()?;
-
-    let url = listener_url(cfg, "salesforce", listener_id);
-    let batches: Vec<&[Value]> = visitors.chunks(cfg.batch_size).collect();
+    let PreparedBulk { listener_id, visitors, message } = bulk;
+    let url = listener_url(cfg, "salesforce", &listener_id);
+    let batches: Vec<&[Box<RawValue>]> = visitors.chunks(cfg.batch_size).collect();
     let mut results: Vec<Option<ListenerResult>> = vec![None; visitors.len()];
     let mut failures: Vec<(usize, Error)> = Vec::new();
     let mut in_flight = FuturesUnordered::new();
@@ -73,10 +94,12 @@ pub(crate) async fn submit_salesforce_visitors(
             let index = next;
             next += 1;
             let batch = batches[index];
-            let mut body = Map::new();
-            body.insert("visitors".into(), Value::Array(batch.to_vec()));
-            insert_args(&mut body, message);
-            let request = Request { op: Operation::SubmitSalesforceVisitors, url: url.clone(), body: json_body(cfg, body) };
+            let body = Body {
+                visitors: Some(batch),
+                args: message.as_deref().map(|message| Args { message }),
+                ..Body::new(cfg)
+            };
+            let request = Request { op: Operation::SubmitSalesforceVisitors, url: url.clone(), body: body.encode() };
             in_flight.push(async move { (index, send_batch(cfg, http, request, batch.len()).await) });
         }
         match in_flight.next().await {
@@ -160,37 +183,55 @@ pub(crate) async fn send_message(cfg: &Config, http: &reqwest::Client, text: &st
     if text.trim().is_empty() {
         errors.push("text", "is required and must not be empty");
     }
-    let visitor = visitor.map(|v| validate::visitor(v, "visitor", Phone::Optional, &mut errors));
+    let visitor = visitor.map(|v| validate::visitor(v, &"visitor", Phone::Optional, &mut errors));
     errors.finish()?;
 
-    let mut body = Map::new();
-    body.insert("text".into(), Value::String(text.to_owned()));
-    if let Some(v) = visitor {
-        body.insert("visitor".into(), v);
-    }
+    let body = Body { text: Some(text), visitor: visitor.as_ref(), ..Body::new(cfg) };
     let request = Request {
         op: Operation::SendMessage,
         url: with_query_key(cfg, app_url(cfg, &["message"]), false),
-        body: json_body(cfg, body),
+        body: body.encode(),
     };
     // The documented answer is a bare 200; any 2xx body is accepted as is.
     transport::execute(cfg, http, &request).await.map(drop)
 }
 
-fn insert_args(body: &mut Map<String, Value>, message: Option<&str>) {
-    if let Some(m) = message {
-        let mut args = Map::new();
-        args.insert("message".into(), Value::String(m.to_owned()));
-        body.insert("args".into(), Value::Object(args));
-    }
+/// Every JSON request body, encoded in one pass straight from borrowed parts (no
+/// intermediate map). Field order is the docs': the payload, `args`, then `api_key`.
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    visitor: Option<&'a Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    visitors: Option<&'a [Box<RawValue>]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    args: Option<Args<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_key: Option<&'a str>,
 }
 
-fn json_body(cfg: &Config, mut body: Map<String, Value>) -> Bytes {
-    if let Credentials::ApiKey { key, placement: ApiKeyPlacement::Body } = &cfg.credentials {
-        body.insert("api_key".into(), Value::String(key.expose().to_owned()));
+#[derive(Serialize)]
+struct Args<'a> {
+    message: &'a str,
+}
+
+impl<'a> Body<'a> {
+    fn new(cfg: &'a Config) -> Self {
+        let api_key = match &cfg.credentials {
+            Credentials::ApiKey { key, placement: ApiKeyPlacement::Body } => Some(key.expose()),
+            _ => None,
+        };
+        Body { text: None, visitor: None, visitors: None, args: None, api_key }
     }
-    // A map of JSON values always serializes.
-    Bytes::from(serde_json::to_vec(&body).unwrap_or_default())
+
+    fn encode(&self) -> Bytes {
+        let mut buf = Vec::with_capacity(512);
+        // Strings, JSON values and raw JSON always encode.
+        let _ = serde_json::to_writer(&mut buf, self);
+        Bytes::from(buf)
+    }
 }
 
 fn app_url(cfg: &Config, rest: &[&str]) -> Url {

@@ -16,6 +16,10 @@ impl Errors {
     }
 
     /// `Ok(())` when nothing was found, else a validation error listing everything.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub(crate) fn finish(self) -> crate::Result<()> {
         if self.0.is_empty() { Ok(()) } else { Err(crate::Error::validation(self.0)) }
     }
@@ -50,9 +54,9 @@ pub(crate) fn message_arg(message: Option<&str>, errors: &mut Errors) {
 
 /// Checks one visitor and returns it ready to send: known fields set to `null` are dropped
 /// (a binding's `None` means "not given"); everything else is kept exactly as given.
-pub(crate) fn visitor(value: Value, path: &str, phone: Phone, errors: &mut Errors) -> Value {
+pub(crate) fn visitor(value: Value, path: &dyn std::fmt::Display, phone: Phone, errors: &mut Errors) -> Value {
     let Value::Object(mut map) = value else {
-        errors.push(path, format!("must be an object, not {}", type_name(&value)));
+        errors.push(path.to_string(), format!("must be an object, not {}", type_name(&value)));
         return value;
     };
     drop_null_known_fields(&mut map);
@@ -69,7 +73,7 @@ pub(crate) fn visitor(value: Value, path: &str, phone: Phone, errors: &mut Error
         Some(other) => errors.push(at("phoneNumber"), must_be("a string", other)),
     }
     if phone == Phone::Optional && !has_text(&map, "phoneNumber") && !has_text(&map, "clientVisitorId") {
-        errors.push(path, "needs a clientVisitorId or a phoneNumber");
+        errors.push(path.to_string(), "needs a clientVisitorId or a phoneNumber");
     }
 
     for field in STRING_FIELDS {
@@ -216,7 +220,7 @@ mod tests {
 
     fn check(v: Value, phone: Phone) -> Vec<FieldError> {
         let mut errors = Errors::default();
-        visitor(v, "visitor", phone, &mut errors);
+        visitor(v, &"visitor", phone, &mut errors);
         errors.0
     }
 
@@ -293,7 +297,7 @@ mod tests {
         let mut errors = Errors::default();
         let out = visitor(
             json!({"phoneNumber": "7045550100", "email": null, "custom": null}),
-            "visitor",
+            &"visitor",
             Phone::Required,
             &mut errors,
         );
