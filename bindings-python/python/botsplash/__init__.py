@@ -14,6 +14,8 @@ the server is never resent unless you pass ``retry_unknown_outcome=True`` (a res
 text a person twice). Logs go to the ``logging`` logger ``"botsplash"``.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -38,8 +40,24 @@ from ._native import (
     Messages,
     __version__,
 )
-from ._async import AsyncClient, AsyncListeners, AsyncMessages
 from ._types import Visitor, VisitorInput
+
+if TYPE_CHECKING:
+    from ._async import AsyncClient, AsyncListeners, AsyncMessages
+
+_ASYNC_NAMES = ("AsyncClient", "AsyncListeners", "AsyncMessages")
+
+
+def __getattr__(name: str) -> Any:
+    # The asyncio client is imported on first use (PEP 562): importing asyncio is most of
+    # `import botsplash`'s start-up time, and synchronous programs never need it.
+    if name in _ASYNC_NAMES:
+        from . import _async
+
+        value = getattr(_async, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "Client",
@@ -68,3 +86,7 @@ __all__ = [
     "PartialBulkError",
     "__version__",
 ]
+
+
+def __dir__() -> "list[str]":
+    return sorted(set(globals()) | set(_ASYNC_NAMES))
