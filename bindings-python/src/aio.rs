@@ -362,14 +362,11 @@ impl AsyncClient {
         guard(py, || {
             let listener_id = convert::str_arg(listener_id, "listener_id")?;
             let message = convert::opt_str_arg(message, "message")?;
-            let visitors = convert::visitors(visitors)?;
+            let prepared = convert::prepare_bulk(visitors, &listener_id, message.as_deref())?;
             let client = self.client(py)?;
             logging::sync_level(py);
             let work = async move {
-                client
-                    .listeners()
-                    .submit_salesforce_visitors(&listener_id, visitors, message.as_deref())
-                    .await
+                client.listeners().submit_prepared_salesforce_visitors(prepared?).await
             };
             spawn(py, work, listener_results)
         })

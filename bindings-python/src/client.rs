@@ -208,15 +208,11 @@ impl Listeners {
         guard(py, || {
             let listener_id = convert::str_arg(listener_id, "listener_id")?;
             let message = convert::opt_str_arg(message, "message")?;
-            let visitors = convert::visitors(visitors)?;
+            let prepared = convert::prepare_bulk(visitors, &listener_id, message.as_deref())?;
             let client = self.shared.client(py)?;
             logging::sync_level(py);
             let results = run(py, || {
-                client.listeners().submit_salesforce_visitors(
-                    &listener_id,
-                    visitors,
-                    message.as_deref(),
-                )
+                client.listeners().submit_prepared_salesforce_visitors(prepared?)
             })?;
             PyList::new(py, results.into_iter().map(ListenerResult::from))
         })

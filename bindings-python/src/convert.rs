@@ -229,7 +229,15 @@ fn insert_field(
 
 /// The `visitors` of a bulk submission: any iterable of visitors except a string or a single
 /// mapping (iterating those would silently send their characters or keys).
-pub(crate) fn visitors(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Value>> {
+/// Converts the visitors one at a time and hands each to the core, which validates and encodes
+/// it at once: a large iterable (a generator over a CSV file) never exists as a list of
+/// values. A Python-level error (a type with no JSON form) stops the conversion and is raised;
+/// the core's validation result comes back as the inner `Result`.
+pub(crate) fn prepare_bulk(
+    obj: &Bound<'_, PyAny>,
+    listener_id: &str,
+    message: Option<&str>,
+) -> PyResult<botsplash::Result<botsplash::PreparedBulk>> {
     if obj.cast::<PyString>().is_ok()
         || obj.cast::<PyMapping>().is_ok()
         || obj.is_instance_of::<pyo3::types::PyBytes>()
@@ -245,12 +253,21 @@ pub(crate) fn visitors(obj: &Bound<'_, PyAny>) -> PyResult<Vec<Value>> {
             type_name(obj)
         ))
     })?;
-    let mut out = Vec::with_capacity(obj.len().unwrap_or(0));
-    for (i, item) in iter.enumerate() {
-        let item = item?;
-        out.push(visitor(Some(&item), None, &format!("visitors[{i}]"))?);
+    let mut failure: Option<PyErr> = None;
+    let converted = iter.enumerate().map_while(|(i, item)| {
+        match item.and_then(|item| visitor(Some(&item), None, &format!("visitors[{i}]"))) {
+            Ok(value) => Some(value),
+            Err(e) => {
+                failure = Some(e);
+                None
+            }
+        }
+    });
+    let prepared = botsplash::PreparedBulk::new(listener_id, converted, message);
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(prepared),
     }
-    Ok(out)
 }
 
 /// Scalar arguments are converted here rather than by PyO3's extraction, whose TypeError

@@ -105,6 +105,11 @@ impl Listeners<'_> {
         self.client.run(|cfg, http| async move { ops::submit_salesforce_visitors(cfg, &http, prepared).await })
     }
 
+    /// Sends a bulk submission validated beforehand with [`PreparedBulk::new`](crate::PreparedBulk::new).
+    pub fn submit_prepared_salesforce_visitors(&self, bulk: crate::PreparedBulk) -> Result<Vec<ListenerResult>> {
+        self.client.run(|cfg, http| async move { ops::submit_salesforce_visitors(cfg, &http, bulk).await })
+    }
+
     pub fn submit_lendingtree_lead(&self, listener_id: &str, xml: &str) -> Result<LendingTreeResponse> {
         self.client.run(|cfg, http| async move { ops::submit_lendingtree_lead(cfg, &http, listener_id, xml).await })
     }

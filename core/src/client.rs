@@ -121,6 +121,12 @@ impl<'a> Listeners<'a> {
         async move { ops::submit_salesforce_visitors(c.config(), &c.http()?, prepared?).await }
     }
 
+    /// Sends a bulk submission validated beforehand with [`PreparedBulk::new`](crate::PreparedBulk::new).
+    pub async fn submit_prepared_salesforce_visitors(&self, bulk: crate::PreparedBulk) -> Result<Vec<ListenerResult>> {
+        let c = self.client;
+        ops::submit_salesforce_visitors(c.config(), &c.http()?, bulk).await
+    }
+
     /// Submits a LendingTree lead as XML (`POST /{appId}/listener/lendingtree/{id}`) and returns
     /// the XML answer. The XML is checked for well-formedness before it is sent.
     pub async fn submit_lendingtree_lead(&self, listener_id: &str, xml: &str) -> Result<LendingTreeResponse> {

@@ -40,13 +40,35 @@ pub(crate) async fn submit_visitor(
     decode_json(&response)
 }
 
-/// Bulk visitors, validated and encoded one by one as they arrive: only their JSON text is
-/// kept (a tenth of a `Value` tree's size), so a lazy iterator of 100,000 visitors never
-/// exists in memory as objects. Every field error is still found before anything is sent.
-pub(crate) struct PreparedBulk {
+/// A bulk submission, validated and encoded one visitor at a time as they arrive: only their
+/// JSON text is kept (a tenth of a `Value` tree's size), so a lazy iterator of 100,000
+/// visitors never exists in memory as objects. Every field error is still found before
+/// anything is sent. Bindings build it while they convert their language's values, then send
+/// it with `submit_prepared_salesforce_visitors`.
+pub struct PreparedBulk {
     listener_id: String,
     visitors: Vec<Box<RawValue>>,
     message: Option<String>,
+}
+
+impl PreparedBulk {
+    /// Validates and encodes `visitors` (with the listener id and optional message).
+    pub fn new<V: Into<Value>>(
+        listener_id: &str,
+        visitors: impl IntoIterator<Item = V>,
+        message: Option<&str>,
+    ) -> Result<PreparedBulk> {
+        prepare_bulk(listener_id, visitors.into_iter().map(Into::into), message)
+    }
+
+    /// How many visitors it holds.
+    pub fn len(&self) -> usize {
+        self.visitors.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.visitors.is_empty()
+    }
 }
 
 pub(crate) fn prepare_bulk(
