@@ -32,6 +32,6 @@ pub use error::{Error, ErrorKind, FieldError, PartialBulk, Result};
 pub use models::{
     AgentClientUserId, ErrorResponse, LendingTreeResponse, ListenerResult, VISITOR_FIELDS, Visitor, wire_field_name,
 };
-pub use ops::PreparedBulk;
+pub use ops::{BulkBuilder, PreparedBulk};
 pub use retry::MAX_RETRY_AFTER;
 pub use transport::{MAX_RESPONSE_BYTES, Operation};

@@ -61,6 +61,19 @@ impl PreparedBulk {
         prepare_bulk(listener_id, visitors.into_iter().map(Into::into), message)
     }
 
+    /// Starts a bulk submission that takes its visitors one call at a time: for bindings
+    /// whose visitors arrive across a language boundary (C, C#, Node.js) and should not be
+    /// gathered into one big array first.
+    pub fn builder(listener_id: &str, message: Option<&str>) -> BulkBuilder {
+        BulkBuilder {
+            listener_id: listener_id.to_owned(),
+            message: message.map(String::from),
+            visitors: Vec::new(),
+            pushed: 0,
+            errors: Errors::default(),
+        }
+    }
+
     /// How many visitors it holds.
     pub fn len(&self) -> usize {
         self.visitors.len()
@@ -71,30 +84,69 @@ impl PreparedBulk {
     }
 }
 
+/// A [`PreparedBulk`] being filled one visitor at a time. Every visitor is validated as it is
+/// pushed and kept only as its JSON text; [`finish`](BulkBuilder::finish) reports every field
+/// error of every visitor at once, exactly as [`PreparedBulk::new`] does.
+pub struct BulkBuilder {
+    listener_id: String,
+    message: Option<String>,
+    visitors: Vec<Box<RawValue>>,
+    pushed: usize,
+    errors: Errors,
+}
+
+impl BulkBuilder {
+    /// Adds the next visitor (its index in the error paths is the number pushed before it).
+    pub fn push(&mut self, visitor: impl Into<Value>) {
+        let i = self.pushed;
+        self.pushed += 1;
+        let visitor = validate::visitor(visitor.into(), &format_args!("visitors[{i}]"), Phone::Required, &mut self.errors);
+        // Once anything is wrong nothing will be sent: keep validating, stop encoding.
+        if self.errors.is_empty() {
+            match serde_json::value::to_raw_value(&visitor) {
+                Ok(raw) => self.visitors.push(raw),
+                // A JSON value always encodes; should that ever change, it is this visitor's error.
+                Err(e) => self.errors.push(format!("visitors[{i}]"), format!("could not be encoded: {e}")),
+            }
+        } else {
+            self.visitors = Vec::new();
+        }
+    }
+
+    /// Visitors pushed so far.
+    pub fn len(&self) -> usize {
+        self.pushed
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pushed == 0
+    }
+
+    /// The validated submission, or a validation error listing every problem found.
+    pub fn finish(self) -> Result<PreparedBulk> {
+        let BulkBuilder { listener_id, message, visitors, pushed, errors } = self;
+        let mut all = Errors::default();
+        validate::listener_id(&listener_id, &mut all);
+        all.append(errors);
+        if pushed == 0 {
+            all.push("visitors", "must contain at least one visitor");
+        }
+        validate::message_arg(message.as_deref(), &mut all);
+        all.finish()?;
+        Ok(PreparedBulk { listener_id, visitors, message })
+    }
+}
+
 pub(crate) fn prepare_bulk(
     listener_id: &str,
     visitors: impl IntoIterator<Item = Value>,
     message: Option<&str>,
 ) -> Result<PreparedBulk> {
-    let mut errors = Errors::default();
-    validate::listener_id(listener_id, &mut errors);
-    let mut encoded = Vec::new();
-    let mut count = 0usize;
-    for (i, visitor) in visitors.into_iter().enumerate() {
-        count += 1;
-        let visitor = validate::visitor(visitor, &format_args!("visitors[{i}]"), Phone::Required, &mut errors);
-        // Once anything is wrong nothing will be sent: keep validating, stop encoding.
-        if errors.is_empty() {
-            // A JSON value always encodes.
-            encoded.push(serde_json::value::to_raw_value(&visitor).map_err(|e| Error::config(e.to_string()))?);
-        }
+    let mut builder = PreparedBulk::builder(listener_id, message);
+    for visitor in visitors {
+        builder.push(visitor);
     }
-    if count == 0 {
-        errors.push("visitors", "must contain at least one visitor");
-    }
-    validate::message_arg(message, &mut errors);
-    errors.finish()?;
-    Ok(PreparedBulk { listener_id: listener_id.to_owned(), visitors: encoded, message: message.map(String::from) })
+    builder.finish()
 }
 
 pub(crate) async fn submit_salesforce_visitors(

@@ -15,11 +15,15 @@ impl Errors {
         self.0.push(FieldError::new(path, message));
     }
 
-    /// `Ok(())` when nothing was found, else a validation error listing everything.
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
+    pub(crate) fn append(&mut self, mut other: Errors) {
+        self.0.append(&mut other.0);
+    }
+
+    /// `Ok(())` when nothing was found, else a validation error listing everything.
     pub(crate) fn finish(self) -> crate::Result<()> {
         if self.0.is_empty() { Ok(()) } else { Err(crate::Error::validation(self.0)) }
     }

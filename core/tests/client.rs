@@ -353,3 +353,34 @@ async fn blocking_client_inside_async_code_is_an_error_not_a_panic() {
     let err = client.messages().send("hi", None).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_builder_takes_visitors_one_at_a_time() {
+    let mock = mock();
+    let client = builder(&mock).batch_size(2).build().unwrap();
+
+    // Errors carry each visitor's index, across pushes, and nothing is sent.
+    let mut bad = botsplash::PreparedBulk::builder(" ", Some(""));
+    bad.push(visitor(0));
+    bad.push(json!({"phoneNumber": "12"}));
+    bad.push(visitor(2));
+    bad.push(json!({"phoneNumber": "7045550100", "state": "XX"}));
+    assert_eq!(bad.len(), 4);
+    let err = bad.finish().err().expect("invalid bulk");
+    let paths: Vec<&str> = err.field_errors().iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["listenerId", "visitors[1].phoneNumber", "visitors[3].state", "args.message"]);
+    let empty = botsplash::PreparedBulk::builder("l1", None).finish().err().expect("empty bulk");
+    assert_eq!(empty.field_errors()[0].path, "visitors");
+    assert_eq!(mock.ledger().total, 0);
+
+    let mut good = botsplash::PreparedBulk::builder("l1", Some("hi"));
+    for n in 0..5 {
+        good.push(visitor(n));
+    }
+    let results = client.listeners().submit_prepared_salesforce_visitors(good.finish().unwrap()).await.unwrap();
+    assert_eq!(results.len(), 5);
+    let mut ledger = mock.requests();
+    ledger.sort_by_key(|e| e.body["visitors"][0]["phoneNumber"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(ledger.len(), 3);
+    assert_eq!(ledger[2].body, json!({"visitors": [visitor(4)], "args": {"message": "hi"}}));
+}
