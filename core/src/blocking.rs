@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::models::{LendingTreeResponse, ListenerResult};
 use crate::ops;
 use crate::runtime::{self, ThreadDriver};
+use crate::transport::Http;
 
 /// The Botsplash client (blocking). Share it freely between threads (`Clone` or `&`): each
 /// thread that calls it gets its own small runtime and connection pool, created on first use
@@ -53,7 +54,7 @@ impl Client {
 
     /// Drives `op` on this thread's runtime. The HTTP client is handed over by value (an Arc
     /// clone) so the operation's future can own it.
-    fn run<'a, T, F>(&'a self, op: impl FnOnce(&'a Config, reqwest::Client) -> F) -> Result<T>
+    fn run<'a, T, F>(&'a self, op: impl FnOnce(&'a Config, Http) -> F) -> Result<T>
     where
         F: Future<Output = Result<T>>,
     {

@@ -11,7 +11,8 @@ use crate::config::{ClientBuilder, Config};
 use crate::error::Result;
 use crate::models::{LendingTreeResponse, ListenerResult};
 use crate::runtime::ForkLocal;
-use crate::{ops, transport};
+use crate::ops;
+use crate::transport::Http;
 
 /// The Botsplash client (async). Cheap to clone; clones share one connection pool.
 ///
@@ -30,7 +31,7 @@ pub struct Client {
 
 struct Inner {
     config: Config,
-    http: ForkLocal<reqwest::Client>,
+    http: ForkLocal<Http>,
 }
 
 impl Client {
@@ -44,7 +45,7 @@ impl Client {
     }
 
     pub fn new(config: Config) -> Result<Client> {
-        let http = transport::http_client(&config)?;
+        let http = Http::new(&config)?;
         Ok(Client { inner: Arc::new(Inner { config, http: ForkLocal::with_value(http) }) })
     }
 
@@ -62,8 +63,8 @@ impl Client {
         Messages { client: self }
     }
 
-    fn http(&self) -> Result<reqwest::Client> {
-        self.inner.http.get_or_try_init(|| transport::http_client(&self.inner.config))
+    fn http(&self) -> Result<Http> {
+        self.inner.http.get_or_try_init(|| Http::new(&self.inner.config))
     }
 }
 

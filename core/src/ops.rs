@@ -14,12 +14,12 @@ use serde_json::value::RawValue;
 use crate::config::{ApiKeyPlacement, Config, Credentials};
 use crate::error::{Error, ErrorKind, PartialBulk, Result};
 use crate::models::{LendingTreeResponse, ListenerResult};
-use crate::transport::{self, Operation, Request, Response};
+use crate::transport::{self, Http, Operation, Request, Response};
 use crate::validate::{self, Errors, Phone};
 
 pub(crate) async fn submit_visitor(
     cfg: &Config,
-    http: &reqwest::Client,
+    http: &Http,
     listener_id: &str,
     visitor: Value,
     message: Option<&str>,
@@ -151,7 +151,7 @@ pub(crate) fn prepare_bulk(
 
 pub(crate) async fn submit_salesforce_visitors(
     cfg: &Config,
-    http: &reqwest::Client,
+    http: &Http,
     bulk: PreparedBulk,
 ) -> Result<Vec<ListenerResult>> {
     let PreparedBulk { listener_id, visitors, message } = bulk;
@@ -213,7 +213,7 @@ pub(crate) async fn submit_salesforce_visitors(
     Err(first.with_outcome_unknown(any_unknown).into_partial(partial, message))
 }
 
-async fn send_batch(cfg: &Config, http: &reqwest::Client, request: Request, expected: usize) -> Result<Vec<ListenerResult>> {
+async fn send_batch(cfg: &Config, http: &Http, request: Request, expected: usize) -> Result<Vec<ListenerResult>> {
     let response = transport::execute(cfg, http, &request).await?;
     let results: Vec<ListenerResult> = decode_json(&response)?;
     if results.len() != expected {
@@ -227,7 +227,7 @@ async fn send_batch(cfg: &Config, http: &reqwest::Client, request: Request, expe
 
 pub(crate) async fn submit_lendingtree_lead(
     cfg: &Config,
-    http: &reqwest::Client,
+    http: &Http,
     listener_id: &str,
     xml: &str,
 ) -> Result<LendingTreeResponse> {
@@ -252,7 +252,7 @@ pub(crate) async fn submit_lendingtree_lead(
     Ok(LendingTreeResponse { status: response.status, xml: text.to_owned() })
 }
 
-pub(crate) async fn send_message(cfg: &Config, http: &reqwest::Client, text: &str, visitor: Option<Value>) -> Result<()> {
+pub(crate) async fn send_message(cfg: &Config, http: &Http, text: &str, visitor: Option<Value>) -> Result<()> {
     let mut errors = Errors::default();
     if text.trim().is_empty() {
         errors.push("text", "is required and must not be empty");

@@ -12,7 +12,7 @@ use tokio::runtime::{Builder, Handle, Runtime};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::transport;
+use crate::transport::Http;
 
 /// A value tied to the process that built it.
 pub(crate) struct ForkLocal<T> {
@@ -80,7 +80,7 @@ pub fn shared() -> Result<Handle> {
 pub(crate) struct ThreadDriver {
     pid: u32,
     runtime: Option<Runtime>,
-    http: Option<reqwest::Client>,
+    http: Option<Http>,
 }
 
 impl ThreadDriver {
@@ -89,12 +89,7 @@ impl ThreadDriver {
             .enable_all()
             .build()
             .map_err(|e| Error::config(format!("could not start a runtime: {e}")))?;
-        let http = {
-            // reqwest spawns nothing at build time, but resolve the handle anyway so any
-            // future change that does spawn lands on this thread's runtime.
-            let _enter = runtime.enter();
-            transport::http_client(cfg)?
-        };
+        let http = Http::new(cfg)?;
         Ok(ThreadDriver { pid: std::process::id(), runtime: Some(runtime), http: Some(http) })
     }
 
@@ -102,7 +97,7 @@ impl ThreadDriver {
         self.pid == std::process::id()
     }
 
-    pub(crate) fn block_on<F: std::future::Future>(&self, f: impl FnOnce(reqwest::Client) -> F) -> Option<F::Output> {
+    pub(crate) fn block_on<F: std::future::Future>(&self, f: impl FnOnce(Http) -> F) -> Option<F::Output> {
         let (runtime, http) = (self.runtime.as_ref()?, self.http.as_ref()?);
         Some(runtime.block_on(f(http.clone())))
     }

@@ -30,10 +30,8 @@ pub(crate) fn check_well_formed(xml: &str) -> Result<(), String> {
                     roots += 1;
                 }
             }
-            Event::Text(t) => {
-                if depth == 0 && !t.xml10_content().trim().is_empty() {
-                    return Err("not well-formed XML: text outside the root element".into());
-                }
+            Event::Text(t) if depth == 0 && !t.xml10_content().trim().is_empty() => {
+                return Err("not well-formed XML: text outside the root element".into());
             }
             Event::GeneralRef(r) => {
                 if depth == 0 {

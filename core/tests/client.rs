@@ -45,7 +45,7 @@ async fn submit_visitor_sends_the_documented_body_once() {
     assert_eq!(entry.operation, Operation::SubmitVisitor);
     assert_eq!(entry.listener_id.as_deref(), Some("l1"));
     assert_eq!(entry.auth, AuthKind::ApiKeyQuery);
-    assert_eq!(request_ids(entry), [result.request_id.clone()]);
+    assert_eq!(request_ids(entry), std::slice::from_ref(&result.request_id));
     assert_eq!(
         entry.body,
         json!({"visitor": {"firstName": "Zoë", "phoneNumber": "+1 (704) 555-0100", "tzName": "America/New_York",

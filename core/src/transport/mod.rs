@@ -1,14 +1,24 @@
 //! HTTP: one POST with its retries. Every answer and transport failure is classified here
 //! once, by whether the request could have reached processing (DESIGN.md "Retries").
+//!
+//! Two ways to reach the server, chosen once per client:
+//! * [`direct`]: hyper's HTTP/1.1 connections driven by the SDK itself, with its own small
+//!   pool and rustls. The normal case, and the fast one: a call costs about half the client
+//!   CPU of going through reqwest (BENCHMARKS.md), which is what lets the blocking client beat
+//!   libcurl.
+//! * [`proxied`]: reqwest, when the environment names a proxy (`HTTPS_PROXY`, `ALL_PROXY`...),
+//!   so that corporate proxies and `NO_PROXY` keep working exactly as reqwest handles them.
 
-use std::error::Error as _;
+mod direct;
+mod proxied;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
-use reqwest::{StatusCode, Url};
+use reqwest::Url;
 
-use crate::config::{Config, Credentials};
+use crate::config::Config;
 use crate::error::{Error, ErrorKind, Result};
 use crate::retry::{self, Retry};
 
@@ -56,32 +66,71 @@ pub(crate) struct Response {
     pub retries: u32,
 }
 
-/// Builds the pooled HTTP client for one configuration.
-pub(crate) fn http_client(cfg: &Config) -> Result<reqwest::Client> {
-    let mut headers = HeaderMap::new();
-    let ua = HeaderValue::from_str(&cfg.user_agent).map_err(|_| Error::config("invalid user agent"))?;
-    headers.insert(USER_AGENT, ua);
-    if let Credentials::Basic { header, .. } = &cfg.credentials {
-        headers.insert(AUTHORIZATION, header.clone());
+/// What one attempt got back before its status is judged.
+pub(crate) struct Answer {
+    pub status: u16,
+    pub request_id: Option<String>,
+    pub retry_after: Option<Duration>,
+    pub body: Bytes,
+}
+
+/// The connection pool of one client (or of one thread's driver), over one of the two
+/// transports. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Http(Arc<Transport>);
+
+// One per client, behind an `Arc`: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
+enum Transport {
+    Direct(direct::Pool),
+    Proxied(reqwest::Client),
+}
+
+impl Http {
+    pub(crate) fn new(cfg: &Config) -> Result<Http> {
+        let transport = if proxied::proxy_configured(&cfg.base_url) {
+            Transport::Proxied(proxied::client(cfg)?)
+        } else {
+            Transport::Direct(direct::Pool::new(cfg)?)
+        };
+        Ok(Http(Arc::new(transport)))
     }
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .connect_timeout(cfg.connect_timeout)
-        .timeout(cfg.timeout)
-        // Credentials must never follow a redirect to another host; the API does not redirect.
-        .redirect(reqwest::redirect::Policy::none())
-        .tcp_nodelay(true)
-        .pool_idle_timeout(Duration::from_secs(60))
-        .build()
-        .map_err(|e| Error::config(format!("could not build the HTTP client: {}", source_text(&e))))
+
+    async fn send_once(&self, cfg: &Config, req: &Request) -> std::result::Result<Response, Failure> {
+        let answer = match &*self.0 {
+            Transport::Direct(pool) => pool.send(cfg, req).await?,
+            Transport::Proxied(client) => proxied::send(cfg, client, req).await?,
+        };
+        if (200..300).contains(&answer.status) {
+            return Ok(Response { status: answer.status, request_id: answer.request_id, body: answer.body, retries: 0 });
+        }
+        Err(status_failure(req.op, answer))
+    }
+}
+
+/// The `Content-Type` and `Accept` of an operation's requests.
+fn content_types(op: Operation) -> (&'static str, &'static str) {
+    if op.is_xml() {
+        ("application/xml", "application/xml, text/xml")
+    } else {
+        ("application/json", "application/json")
+    }
+}
+
+fn too_big() -> Failure {
+    Failure {
+        error: Error::new(ErrorKind::Decode, format!("the answer is larger than {MAX_RESPONSE_BYTES} bytes; refused"))
+            .with_outcome_unknown(true),
+        retry: Retry::Never,
+    }
 }
 
 /// Sends `req`, retrying as the policy allows; returns the 2xx answer or the final error.
-pub(crate) async fn execute(cfg: &Config, http: &reqwest::Client, req: &Request) -> Result<Response> {
+pub(crate) async fn execute(cfg: &Config, http: &Http, req: &Request) -> Result<Response> {
     let mut attempt: u32 = 0;
     loop {
         log::debug!(target: "botsplash", "{} attempt {}", req.op.as_str(), attempt + 1);
-        let failure = match send_once(cfg, http, req).await {
+        let failure = match http.send_once(cfg, req).await {
             Ok(response) => return Ok(Response { retries: attempt, ..response }),
             Err(failure) => failure,
         };
@@ -140,103 +189,9 @@ pub(crate) struct Failure {
     pub retry: Retry,
 }
 
-async fn send_once(cfg: &Config, http: &reqwest::Client, req: &Request) -> std::result::Result<Response, Failure> {
-    let (content_type, accept) = if req.op.is_xml() {
-        ("application/xml", "application/xml, text/xml")
-    } else {
-        ("application/json", "application/json")
-    };
-    let sent = http
-        .post(req.url.clone())
-        .header(CONTENT_TYPE, content_type)
-        .header(ACCEPT, accept)
-        .body(req.body.clone())
-        .send()
-        .await;
-    let response = match sent {
-        Ok(r) => r,
-        Err(e) => return Err(transport_failure(cfg, &e)),
-    };
-    let status = response.status();
-    let request_id = response
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
-    let retry_after = response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(retry::parse_retry_after);
-    let body = read_capped(response).await.map_err(|mut f| {
-        f.error = f.error.with_status(status.as_u16()).with_request_id(request_id.clone());
-        f
-    })?;
-    if status.is_success() {
-        return Ok(Response { status: status.as_u16(), request_id, body, retries: 0 });
-    }
-    Err(status_failure(req.op, status, request_id, retry_after, &body))
-}
-
-async fn read_capped(mut response: reqwest::Response) -> std::result::Result<Bytes, Failure> {
-    let too_big = || Failure {
-        error: Error::new(
-            ErrorKind::Decode,
-            format!("the answer is larger than {MAX_RESPONSE_BYTES} bytes; refused"),
-        )
-        .with_outcome_unknown(true),
-        retry: Retry::Never,
-    };
-    if response.content_length().is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
-        return Err(too_big());
-    }
-    let mut buf = Vec::with_capacity(response.content_length().unwrap_or(256) as usize);
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => {
-                if buf.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                    return Err(too_big());
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(Bytes::from(buf)),
-            Err(e) => {
-                let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Connection };
-                return Err(Failure {
-                    error: Error::new(kind, format!("the connection failed while reading the answer: {}", source_text(&e)))
-                        .with_outcome_unknown(true),
-                    retry: Retry::UnknownOutcome,
-                });
-            }
-        }
-    }
-}
-
-fn transport_failure(cfg: &Config, e: &reqwest::Error) -> Failure {
-    let reason = source_text(e);
-    if e.is_connect() {
-        // Nothing reached the server: always safe to retry.
-        let kind = if e.is_timeout() { ErrorKind::Timeout } else { ErrorKind::Connection };
-        let message = if e.is_timeout() {
-            format!("could not connect within {:?}: {reason}", cfg.connect_timeout)
-        } else {
-            format!("could not connect: {reason}")
-        };
-        return Failure { error: Error::new(kind, message), retry: Retry::NotSent };
-    }
-    let error = if e.is_timeout() {
-        Error::new(ErrorKind::Timeout, format!("no answer within {:?}; the request may have been processed", cfg.timeout))
-    } else {
-        Error::new(ErrorKind::Connection, format!("the connection was lost; the request may have been processed: {reason}"))
-    };
-    Failure { error: error.with_outcome_unknown(true), retry: Retry::UnknownOutcome }
-}
-
-fn status_failure(
-    op: Operation,
-    status: StatusCode,
-    request_id: Option<String>,
-    retry_after: Option<Duration>,
-    body: &[u8],
-) -> Failure {
-    let code = status.as_u16();
-    let server_says = server_message(op, body);
+fn status_failure(op: Operation, answer: Answer) -> Failure {
+    let Answer { status: code, request_id, retry_after, body } = answer;
+    let server_says = server_message(op, &body);
     let (kind, what, retry) = match code {
         401 | 403 => (ErrorKind::Authentication, "authentication failed", Retry::Never),
         404 => (ErrorKind::NotFound, "not found (check the app id and listener id)", Retry::Never),
@@ -282,22 +237,21 @@ fn truncate(s: &str, max_chars: usize) -> String {
     }
 }
 
-/// The causes of a reqwest error, without the URL (which can hold `api_key=`).
-fn source_text(e: &reqwest::Error) -> String {
-    let mut parts = Vec::new();
-    let mut source = e.source();
+/// An error's chain of causes as one line, each text once. Transport errors never include
+/// the URL here (it can hold `api_key=`): hyper's and io's texts do not, and reqwest's URL is
+/// left out by walking only its sources.
+fn cause_text(e: &(dyn std::error::Error + 'static), fallback: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = Some(e);
     while let Some(s) = source {
         let text = s.to_string();
-        if !parts.contains(&text) {
+        if !text.is_empty() && !parts.contains(&text) {
             parts.push(text);
         }
         source = s.source();
     }
     if parts.is_empty() {
-        parts.push(
-            if e.is_timeout() { "timed out" } else if e.is_connect() { "connect error" } else { "transport error" }
-                .to_owned(),
-        );
+        parts.push(fallback.to_owned());
     }
     parts.join(": ")
 }
