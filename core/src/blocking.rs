@@ -12,7 +12,7 @@ use thread_local::ThreadLocal;
 
 use crate::config::{ClientBuilder, Config};
 use crate::error::{Error, Result};
-use crate::models::{LendingTreeResponse, ListenerResult};
+use crate::models::{LendingTreeResponse, ListenerResult, VisitorPayload};
 use crate::ops;
 use crate::runtime::{self, ThreadDriver};
 use crate::transport::Http;
@@ -91,12 +91,12 @@ pub struct Listeners<'a> {
 }
 
 impl Listeners<'_> {
-    pub fn submit_visitor(&self, listener_id: &str, visitor: impl Into<Value>, message: Option<&str>) -> Result<ListenerResult> {
+    pub fn submit_visitor(&self, listener_id: &str, visitor: impl Into<VisitorPayload>, message: Option<&str>) -> Result<ListenerResult> {
         let visitor = visitor.into();
         self.client.run(|cfg, http| async move { ops::submit_visitor(cfg, &http, listener_id, visitor, message).await })
     }
 
-    pub fn submit_salesforce_visitors<V: Into<Value>>(
+    pub fn submit_salesforce_visitors<V: Into<VisitorPayload>>(
         &self,
         listener_id: &str,
         visitors: impl IntoIterator<Item = V>,

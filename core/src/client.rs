@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::config::{ClientBuilder, Config};
 use crate::error::Result;
-use crate::models::{LendingTreeResponse, ListenerResult};
+use crate::models::{LendingTreeResponse, ListenerResult, VisitorPayload};
 use crate::runtime::ForkLocal;
 use crate::ops;
 use crate::transport::Http;
@@ -97,7 +97,7 @@ impl<'a> Listeners<'a> {
     pub async fn submit_visitor(
         &self,
         listener_id: &str,
-        visitor: impl Into<Value>,
+        visitor: impl Into<VisitorPayload>,
         message: Option<&str>,
     ) -> Result<ListenerResult> {
         let c = self.client;
@@ -111,7 +111,7 @@ impl<'a> Listeners<'a> {
     ///
     /// The visitors are validated and encoded when this is called, one at a time (pass a lazy
     /// iterator to keep a large import out of memory); the returned future only sends.
-    pub fn submit_salesforce_visitors<V: Into<Value>>(
+    pub fn submit_salesforce_visitors<V: Into<VisitorPayload>>(
         &self,
         listener_id: &str,
         visitors: impl IntoIterator<Item = V>,

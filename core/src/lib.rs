@@ -30,7 +30,8 @@ pub use config::{
 };
 pub use error::{Error, ErrorKind, FieldError, PartialBulk, Result};
 pub use models::{
-    AgentClientUserId, ErrorResponse, LendingTreeResponse, ListenerResult, VISITOR_FIELDS, Visitor, wire_field_name,
+    AgentClientUserId, ErrorResponse, LendingTreeResponse, ListenerResult, VISITOR_FIELDS, Visitor, VisitorPayload,
+    wire_field_name,
 };
 pub use ops::{BulkBuilder, PreparedBulk};
 pub use retry::MAX_RETRY_AFTER;

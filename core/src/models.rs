@@ -1,9 +1,9 @@
 //! The API's data shapes (names as in the vendor docs' schemas).
 //!
-//! Operations take visitors as `serde_json::Value` (anything `Into<Value>`), because bindings
-//! hand over what their users wrote, wrong types included, and validation must report every
-//! field error with its path rather than stop at the first serde failure. Rust users can build
-//! the typed [`Visitor`] below, which converts into the same JSON.
+//! Operations take a visitor as a [`VisitorPayload`]: the typed [`Visitor`] (Rust programs), or
+//! `serde_json::Value` with the API's field names, because bindings hand over what their users
+//! wrote, wrong types included, and validation must report every field error with its path
+//! rather than stop at the first serde failure. Both are checked by the same rules.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -62,6 +62,40 @@ impl From<Visitor> for Value {
 impl From<&Visitor> for Value {
     fn from(visitor: &Visitor) -> Value {
         serde_json::to_value(visitor).unwrap_or(Value::Null)
+    }
+}
+
+/// A visitor as the operations take it. Converts from [`Visitor`] (sent as it serializes,
+/// with no intermediate JSON tree), `serde_json::Value` and a JSON object map.
+#[derive(Clone, Debug, PartialEq)]
+// Moved once per call; boxing would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+pub enum VisitorPayload {
+    Typed(Visitor),
+    Json(Value),
+}
+
+impl From<Visitor> for VisitorPayload {
+    fn from(v: Visitor) -> Self {
+        VisitorPayload::Typed(v)
+    }
+}
+
+impl From<&Visitor> for VisitorPayload {
+    fn from(v: &Visitor) -> Self {
+        VisitorPayload::Typed(v.clone())
+    }
+}
+
+impl From<Value> for VisitorPayload {
+    fn from(v: Value) -> Self {
+        VisitorPayload::Json(v)
+    }
+}
+
+impl From<Map<String, Value>> for VisitorPayload {
+    fn from(v: Map<String, Value>) -> Self {
+        VisitorPayload::Json(Value::Object(v))
     }
 }
 

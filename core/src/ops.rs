@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use crate::config::{ApiKeyPlacement, Config, Credentials};
 use crate::error::{Error, ErrorKind, PartialBulk, Result};
-use crate::models::{LendingTreeResponse, ListenerResult};
+use crate::models::{LendingTreeResponse, ListenerResult, Visitor, VisitorPayload};
 use crate::transport::{self, Http, Operation, Request, Response};
 use crate::validate::{self, Errors, Phone};
 
@@ -21,16 +21,16 @@ pub(crate) async fn submit_visitor(
     cfg: &Config,
     http: &Http,
     listener_id: &str,
-    visitor: Value,
+    visitor: VisitorPayload,
     message: Option<&str>,
 ) -> Result<ListenerResult> {
     let mut errors = Errors::default();
     validate::listener_id(listener_id, &mut errors);
-    let visitor = validate::visitor(visitor, &"visitor", Phone::Required, &mut errors);
+    let visitor = checked_visitor(visitor, &"visitor", &mut errors);
     validate::message_arg(message, &mut errors);
     errors.finish()?;
 
-    let body = Body { visitor: Some(&visitor), args: message.map(|message| Args { message }), ..Body::new(cfg) };
+    let body = Body { visitor: Some(visitor.as_body()), args: message.map(|message| Args { message }), ..Body::new(cfg) };
     let request = Request {
         op: Operation::SubmitVisitor,
         url: listener_url(cfg, "botsplash", listener_id),
@@ -53,7 +53,7 @@ pub struct PreparedBulk {
 
 impl PreparedBulk {
     /// Validates and encodes `visitors` (with the listener id and optional message).
-    pub fn new<V: Into<Value>>(
+    pub fn new<V: Into<VisitorPayload>>(
         listener_id: &str,
         visitors: impl IntoIterator<Item = V>,
         message: Option<&str>,
@@ -97,13 +97,13 @@ pub struct BulkBuilder {
 
 impl BulkBuilder {
     /// Adds the next visitor (its index in the error paths is the number pushed before it).
-    pub fn push(&mut self, visitor: impl Into<Value>) {
+    pub fn push(&mut self, visitor: impl Into<VisitorPayload>) {
         let i = self.pushed;
         self.pushed += 1;
-        let visitor = validate::visitor(visitor.into(), &format_args!("visitors[{i}]"), Phone::Required, &mut self.errors);
+        let visitor = checked_visitor(visitor.into(), &format_args!("visitors[{i}]"), &mut self.errors);
         // Once anything is wrong nothing will be sent: keep validating, stop encoding.
         if self.errors.is_empty() {
-            match serde_json::value::to_raw_value(&visitor) {
+            match serde_json::value::to_raw_value(&visitor.as_body()) {
                 Ok(raw) => self.visitors.push(raw),
                 // A JSON value always encodes; should that ever change, it is this visitor's error.
                 Err(e) => self.errors.push(format!("visitors[{i}]"), format!("could not be encoded: {e}")),
@@ -139,7 +139,7 @@ impl BulkBuilder {
 
 pub(crate) fn prepare_bulk(
     listener_id: &str,
-    visitors: impl IntoIterator<Item = Value>,
+    visitors: impl IntoIterator<Item = VisitorPayload>,
     message: Option<&str>,
 ) -> Result<PreparedBulk> {
     let mut builder = PreparedBulk::builder(listener_id, message);
@@ -260,7 +260,7 @@ pub(crate) async fn send_message(cfg: &Config, http: &Http, text: &str, visitor:
     let visitor = visitor.map(|v| validate::visitor(v, &"visitor", Phone::Optional, &mut errors));
     errors.finish()?;
 
-    let body = Body { text: Some(text), visitor: visitor.as_ref(), ..Body::new(cfg) };
+    let body = Body { text: Some(text), visitor: visitor.as_ref().map(VisitorBody::Json), ..Body::new(cfg) };
     let request = Request {
         op: Operation::SendMessage,
         url: with_query_key(cfg, app_url(cfg, &["message"]), false),
@@ -270,6 +270,44 @@ pub(crate) async fn send_message(cfg: &Config, http: &Http, text: &str, visitor:
     transport::execute(cfg, http, &request).await.map(drop)
 }
 
+/// A listener visitor that passed validation, in the form it came in.
+#[allow(clippy::large_enum_variant)] // see VisitorPayload
+enum CheckedVisitor {
+    Typed(Visitor),
+    Json(Value),
+}
+
+impl CheckedVisitor {
+    fn as_body(&self) -> VisitorBody<'_> {
+        match self {
+            CheckedVisitor::Typed(v) => VisitorBody::Typed(v),
+            CheckedVisitor::Json(v) => VisitorBody::Json(v),
+        }
+    }
+}
+
+/// Validates a visitor of a listener post (phone number required), recording its errors.
+fn checked_visitor(visitor: VisitorPayload, path: &dyn std::fmt::Display, errors: &mut Errors) -> CheckedVisitor {
+    match visitor {
+        // A typed visitor is checked and later encoded as it is: no JSON tree per call.
+        VisitorPayload::Typed(v) if !validate::extra_repeats_a_field(&v) => {
+            validate::typed_visitor(&v, path, Phone::Required, errors);
+            CheckedVisitor::Typed(v)
+        }
+        // `extra` repeats a documented field: the JSON form keeps one value per field.
+        VisitorPayload::Typed(v) => CheckedVisitor::Json(validate::visitor(Value::from(v), path, Phone::Required, errors)),
+        VisitorPayload::Json(v) => CheckedVisitor::Json(validate::visitor(v, path, Phone::Required, errors)),
+    }
+}
+
+/// A visitor in a request body: encoded straight from whichever form it has.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum VisitorBody<'a> {
+    Typed(&'a Visitor),
+    Json(&'a Value),
+}
+
 /// Every JSON request body, encoded in one pass straight from borrowed parts (no
 /// intermediate map). Field order is the docs': the payload, `args`, then `api_key`.
 #[derive(Serialize)]
@@ -277,7 +315,7 @@ struct Body<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     text: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    visitor: Option<&'a Value>,
+    visitor: Option<VisitorBody<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     visitors: Option<&'a [Box<RawValue>]>,
     #[serde(skip_serializing_if = "Option::is_none")]

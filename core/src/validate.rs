@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::FieldError;
-use crate::models::VISITOR_FIELDS;
+use crate::models::{AgentClientUserId, VISITOR_FIELDS, Visitor};
 
 /// Collects field errors for one operation call.
 #[derive(Default)]
@@ -29,8 +29,6 @@ impl Errors {
     }
 }
 
-/// The visitor fields the SDK knows and checks; everything else passes through unchecked.
-const STRING_FIELDS: [&str; 4] = ["clientVisitorId", "teamCode", "firstName", "lastName"];
 
 /// Whether the visitor must have a phone number: listener posts require one; a message's
 /// visitor may be identified by `clientVisitorId` instead.
@@ -56,6 +54,196 @@ pub(crate) fn message_arg(message: Option<&str>, errors: &mut Errors) {
     }
 }
 
+/// One documented field of a visitor as given: absent, of the expected JSON type, or of
+/// another one (which is reported with its type).
+enum Slot<'a, T: ?Sized> {
+    Missing,
+    Given(&'a T),
+    Wrong(&'a Value),
+}
+
+impl<'a, T: ?Sized> Slot<'a, T> {
+    fn from_option(v: Option<&'a T>) -> Self {
+        v.map_or(Slot::Missing, Slot::Given)
+    }
+}
+
+/// `agentClientUserId` as given: one id or a list whose entries may be anything.
+enum AgentIds<'a> {
+    One(&'a str),
+    Many(Vec<Slot<'a, str>>),
+}
+
+/// The documented fields of one visitor, whichever form it came in. Every rule is written
+/// once, against this, for JSON and typed visitors alike.
+struct Fields<'a> {
+    client_visitor_id: Slot<'a, str>,
+    agent_client_user_id: Slot<'a, AgentIds<'a>>,
+    team_code: Slot<'a, str>,
+    first_name: Slot<'a, str>,
+    last_name: Slot<'a, str>,
+    email: Slot<'a, str>,
+    phone_number: Slot<'a, str>,
+    state: Slot<'a, str>,
+    tz_name: Slot<'a, str>,
+    /// `Given` only for an integer; a fractional number is `Wrong` too.
+    delivery_status: Slot<'a, ()>,
+    extended_attributes: Slot<'a, ()>,
+}
+
+impl<'a> Fields<'a> {
+    /// One pass over the map's keys (no per-field hash lookups: this runs on every call).
+    fn of_json(map: &'a Map<String, Value>, agent_ids: &'a mut Option<AgentIds<'a>>) -> Fields<'a> {
+        let mut f = Fields::empty();
+        let text = |v: &'a Value| match v {
+            Value::String(s) => Slot::Given(s.as_str()),
+            other => Slot::Wrong(other),
+        };
+        let mut agent_value = None;
+        for (key, value) in map {
+            match key.as_str() {
+                "clientVisitorId" => f.client_visitor_id = text(value),
+                "agentClientUserId" => agent_value = Some(value),
+                "teamCode" => f.team_code = text(value),
+                "firstName" => f.first_name = text(value),
+                "lastName" => f.last_name = text(value),
+                "email" => f.email = text(value),
+                "phoneNumber" => f.phone_number = text(value),
+                "state" => f.state = text(value),
+                "tzName" => f.tz_name = text(value),
+                "deliveryStatus" => {
+                    f.delivery_status = match value {
+                        Value::Number(n) if n.is_i64() || n.is_u64() => Slot::Given(&()),
+                        other => Slot::Wrong(other),
+                    }
+                }
+                "extendedAttributes" => {
+                    f.extended_attributes = match value {
+                        Value::Object(_) => Slot::Given(&()),
+                        other => Slot::Wrong(other),
+                    }
+                }
+                _ => {}
+            }
+        }
+        f.agent_client_user_id = match agent_value {
+            None => Slot::Missing,
+            Some(Value::String(s)) => Slot::Given(&*agent_ids.insert(AgentIds::One(s))),
+            Some(Value::Array(ids)) => Slot::Given(&*agent_ids.insert(AgentIds::Many(ids.iter().map(text).collect()))),
+            Some(other) => Slot::Wrong(other),
+        };
+        f
+    }
+
+    fn empty() -> Fields<'a> {
+        Fields {
+            client_visitor_id: Slot::Missing,
+            agent_client_user_id: Slot::Missing,
+            team_code: Slot::Missing,
+            first_name: Slot::Missing,
+            last_name: Slot::Missing,
+            email: Slot::Missing,
+            phone_number: Slot::Missing,
+            state: Slot::Missing,
+            tz_name: Slot::Missing,
+            delivery_status: Slot::Missing,
+            extended_attributes: Slot::Missing,
+        }
+    }
+
+    /// A typed visitor's fields; its integer and map are always of the right type.
+    fn of_typed(v: &'a Visitor, agent_ids: Option<&'a AgentIds<'a>>) -> Fields<'a> {
+        Fields {
+            client_visitor_id: Slot::from_option(v.client_visitor_id.as_deref()),
+            agent_client_user_id: Slot::from_option(agent_ids),
+            team_code: Slot::from_option(v.team_code.as_deref()),
+            first_name: Slot::from_option(v.first_name.as_deref()),
+            last_name: Slot::from_option(v.last_name.as_deref()),
+            email: Slot::from_option(v.email.as_deref()),
+            phone_number: Slot::from_option(v.phone_number.as_deref()),
+            state: Slot::from_option(v.state.as_deref()),
+            tz_name: Slot::from_option(v.tz_name.as_deref()),
+            delivery_status: Slot::from_option(v.delivery_status.as_ref().map(|_| &())),
+            extended_attributes: Slot::from_option(v.extended_attributes.as_ref().map(|_| &())),
+        }
+    }
+
+    fn check(&self, path: &dyn std::fmt::Display, phone: Phone, errors: &mut Errors) {
+        let at = |field: &str| format!("{path}.{field}");
+        match &self.phone_number {
+            Slot::Missing if phone == Phone::Required => errors.push(at("phoneNumber"), "is required"),
+            Slot::Missing => {}
+            Slot::Given(p) => {
+                if let Err(msg) = phone_number(p) {
+                    errors.push(at("phoneNumber"), msg);
+                }
+            }
+            Slot::Wrong(other) => errors.push(at("phoneNumber"), must_be("a string", other)),
+        }
+        let has_text = |slot: &Slot<'_, str>| matches!(slot, Slot::Given(s) if !s.trim().is_empty());
+        if phone == Phone::Optional && !has_text(&self.phone_number) && !has_text(&self.client_visitor_id) {
+            errors.push(path.to_string(), "needs a clientVisitorId or a phoneNumber");
+        }
+        for (field, slot) in [
+            ("clientVisitorId", &self.client_visitor_id),
+            ("teamCode", &self.team_code),
+            ("firstName", &self.first_name),
+            ("lastName", &self.last_name),
+        ] {
+            if let Slot::Wrong(v) = slot {
+                errors.push(at(field), must_be("a string", v));
+            }
+        }
+        match &self.email {
+            Slot::Given(e) if !is_email(e) => errors.push(at("email"), "is not a valid email address"),
+            Slot::Wrong(other) => errors.push(at("email"), must_be("a string", other)),
+            _ => {}
+        }
+        match &self.state {
+            Slot::Given(s) if !is_us_state(s) => {
+                errors.push(at("state"), format!("{s:?} is not a US state, DC or territory code"))
+            }
+            Slot::Wrong(other) => errors.push(at("state"), must_be("a string", other)),
+            _ => {}
+        }
+        match &self.tz_name {
+            Slot::Given(tz) => {
+                if let Err(msg) = tz_name(tz) {
+                    errors.push(at("tzName"), msg);
+                }
+            }
+            Slot::Wrong(other) => errors.push(at("tzName"), must_be("a string", other)),
+            Slot::Missing => {}
+        }
+        match &self.delivery_status {
+            Slot::Wrong(other @ Value::Number(_)) => errors.push(at("deliveryStatus"), format!("must be an integer, not {other}")),
+            Slot::Wrong(other) => errors.push(at("deliveryStatus"), must_be("an integer", other)),
+            _ => {}
+        }
+        if let Slot::Wrong(other) = &self.extended_attributes {
+            errors.push(at("extendedAttributes"), must_be("an object", other));
+        }
+        match &self.agent_client_user_id {
+            Slot::Missing => {}
+            Slot::Given(AgentIds::One(s)) if s.trim().is_empty() => errors.push(at("agentClientUserId"), "must not be empty"),
+            Slot::Given(AgentIds::One(_)) => {}
+            Slot::Given(AgentIds::Many(ids)) if ids.is_empty() => {
+                errors.push(at("agentClientUserId"), "must not be an empty list")
+            }
+            Slot::Given(AgentIds::Many(ids)) => {
+                for (i, id) in ids.iter().enumerate() {
+                    match id {
+                        Slot::Given(s) if !s.trim().is_empty() => {}
+                        Slot::Wrong(other) => errors.push(format!("{path}.agentClientUserId[{i}]"), must_be("a string", other)),
+                        _ => errors.push(format!("{path}.agentClientUserId[{i}]"), "must not be empty"),
+                    }
+                }
+            }
+            Slot::Wrong(other) => errors.push(at("agentClientUserId"), must_be("a string or a list of strings", other)),
+        }
+    }
+}
+
 /// Checks one visitor and returns it ready to send: known fields set to `null` are dropped
 /// (a binding's `None` means "not given"); everything else is kept exactly as given.
 pub(crate) fn visitor(value: Value, path: &dyn std::fmt::Display, phone: Phone, errors: &mut Errors) -> Value {
@@ -63,88 +251,33 @@ pub(crate) fn visitor(value: Value, path: &dyn std::fmt::Display, phone: Phone, 
         errors.push(path.to_string(), format!("must be an object, not {}", type_name(&value)));
         return value;
     };
-    drop_null_known_fields(&mut map);
-    let at = |field: &str| format!("{path}.{field}");
-
-    match map.get("phoneNumber") {
-        None if phone == Phone::Required => errors.push(at("phoneNumber"), "is required"),
-        None => {}
-        Some(Value::String(p)) => {
-            if let Err(msg) = phone_number(p) {
-                errors.push(at("phoneNumber"), msg);
-            }
-        }
-        Some(other) => errors.push(at("phoneNumber"), must_be("a string", other)),
+    if map.values().any(Value::is_null) {
+        drop_null_known_fields(&mut map);
     }
-    if phone == Phone::Optional && !has_text(&map, "phoneNumber") && !has_text(&map, "clientVisitorId") {
-        errors.push(path.to_string(), "needs a clientVisitorId or a phoneNumber");
-    }
-
-    for field in STRING_FIELDS {
-        if let Some(v) = map.get(field) {
-            if !v.is_string() {
-                errors.push(at(field), must_be("a string", v));
-            }
-        }
-    }
-    match map.get("email") {
-        Some(Value::String(e)) if !is_email(e) => errors.push(at("email"), "is not a valid email address"),
-        Some(Value::String(_)) | None => {}
-        Some(other) => errors.push(at("email"), must_be("a string", other)),
-    }
-    match map.get("state") {
-        Some(Value::String(s)) if !is_us_state(s) => {
-            errors.push(at("state"), format!("{s:?} is not a US state, DC or territory code"))
-        }
-        Some(Value::String(_)) | None => {}
-        Some(other) => errors.push(at("state"), must_be("a string", other)),
-    }
-    match map.get("tzName") {
-        Some(Value::String(tz)) => {
-            if let Err(msg) = tz_name(tz) {
-                errors.push(at("tzName"), msg);
-            }
-        }
-        None => {}
-        Some(other) => errors.push(at("tzName"), must_be("a string", other)),
-    }
-    match map.get("deliveryStatus") {
-        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => {}
-        Some(other @ Value::Number(_)) => errors.push(at("deliveryStatus"), format!("must be an integer, not {other}")),
-        None => {}
-        Some(other) => errors.push(at("deliveryStatus"), must_be("an integer", other)),
-    }
-    match map.get("extendedAttributes") {
-        Some(Value::Object(_)) | None => {}
-        Some(other) => errors.push(at("extendedAttributes"), must_be("an object", other)),
-    }
-    match map.get("agentClientUserId") {
-        None => {}
-        Some(Value::String(s)) if s.trim().is_empty() => errors.push(at("agentClientUserId"), "must not be empty"),
-        Some(Value::String(_)) => {}
-        Some(Value::Array(ids)) if ids.is_empty() => {
-            errors.push(at("agentClientUserId"), "must not be an empty list")
-        }
-        Some(Value::Array(ids)) => {
-            for (i, id) in ids.iter().enumerate() {
-                match id {
-                    Value::String(s) if !s.trim().is_empty() => {}
-                    Value::String(_) => errors.push(format!("{path}.agentClientUserId[{i}]"), "must not be empty"),
-                    other => errors.push(format!("{path}.agentClientUserId[{i}]"), must_be("a string", other)),
-                }
-            }
-        }
-        Some(other) => errors.push(at("agentClientUserId"), must_be("a string or a list of strings", other)),
-    }
+    let mut agent_ids = None;
+    Fields::of_json(&map, &mut agent_ids).check(path, phone, errors);
     Value::Object(map)
+}
+
+/// Checks a typed visitor by the same rules. Its `extra` fields are not checked (as any
+/// unknown JSON field); the caller sends a visitor whose `extra` repeats a documented field
+/// as JSON instead, so there is one value per field.
+pub(crate) fn typed_visitor(v: &Visitor, path: &dyn std::fmt::Display, phone: Phone, errors: &mut Errors) {
+    let agent_ids = v.agent_client_user_id.as_ref().map(|ids| match ids {
+        AgentClientUserId::One(s) => AgentIds::One(s),
+        AgentClientUserId::Many(list) => AgentIds::Many(list.iter().map(|s| Slot::Given(s.as_str())).collect()),
+    });
+    Fields::of_typed(v, agent_ids.as_ref())
+    .check(path, phone, errors);
+}
+
+/// Whether a typed visitor's `extra` map names a documented field.
+pub(crate) fn extra_repeats_a_field(v: &Visitor) -> bool {
+    v.extra.keys().any(|k| VISITOR_FIELDS.iter().any(|(_, wire)| wire == k))
 }
 
 fn drop_null_known_fields(map: &mut Map<String, Value>) {
     map.retain(|k, v| !(v.is_null() && VISITOR_FIELDS.iter().any(|(_, wire)| wire == k)));
-}
-
-fn has_text(map: &Map<String, Value>, field: &str) -> bool {
-    map.get(field).and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty())
 }
 
 fn must_be(expected: &str, got: &Value) -> String {
@@ -199,7 +332,8 @@ const US_STATES: [&str; 57] = [
 ];
 
 fn is_us_state(s: &str) -> bool {
-    US_STATES.iter().any(|code| code.eq_ignore_ascii_case(s.trim()))
+    let s = s.trim();
+    s.len() == 2 && US_STATES.iter().any(|code| code.eq_ignore_ascii_case(s))
 }
 
 /// A zone of the IANA database bundled into the SDK (so the answer does not depend on the
@@ -230,6 +364,30 @@ mod tests {
 
     fn paths(v: Value) -> Vec<String> {
         check(v, Phone::Required).into_iter().map(|e| e.path).collect()
+    }
+
+    #[test]
+    fn typed_and_json_visitors_get_the_same_errors() {
+        let typed = Visitor {
+            client_visitor_id: Some("c".into()),
+            agent_client_user_id: Some(AgentClientUserId::Many(vec!["a".into(), " ".into()])),
+            email: Some("not an email".into()),
+            phone_number: Some("12".into()),
+            state: Some("XX".into()),
+            tz_name: Some("america/new_york".into()),
+            ..Visitor::default()
+        };
+        for phone in [Phone::Required, Phone::Optional] {
+            let mut typed_errors = Errors::default();
+            typed_visitor(&typed, &"visitor", phone, &mut typed_errors);
+            let json_errors = check(Value::from(&typed), phone);
+            assert_eq!(typed_errors.0, json_errors);
+            assert_eq!(json_errors.len(), 5, "{json_errors:?}");
+        }
+        let mut errors = Errors::default();
+        typed_visitor(&Visitor::default(), &"visitor", Phone::Optional, &mut errors);
+        assert_eq!(errors.0, check(json!({}), Phone::Optional));
+        assert_eq!(errors.0[0].message, "needs a clientVisitorId or a phoneNumber");
     }
 
     #[test]

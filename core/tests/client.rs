@@ -384,3 +384,30 @@ async fn bulk_builder_takes_visitors_one_at_a_time() {
     assert_eq!(ledger.len(), 3);
     assert_eq!(ledger[2].body, json!({"visitors": [visitor(4)], "args": {"message": "hi"}}));
 }
+
+#[test]
+fn typed_visitors_are_sent_as_their_json() {
+    let mock = mock();
+    let client = builder(&mock).build_blocking().unwrap();
+    let mut extra = serde_json::Map::new();
+    extra.insert("participantAgentIds".into(), json!(["a2"]));
+    let typed = Visitor { first_name: Some("Ann".into()), delivery_status: Some(202), extra, ..Visitor::new("7045550100") };
+    client.listeners().submit_visitor("l1", &typed, None).unwrap();
+    // A documented field given only through `extra` is checked and sent once.
+    let mut via_extra = Visitor::default();
+    via_extra.extra.insert("phoneNumber".into(), json!("7045550101"));
+    client.listeners().submit_visitor("l1", via_extra, None).unwrap();
+    let mut bad_extra = Visitor::default();
+    bad_extra.extra.insert("phoneNumber".into(), json!("12"));
+    let err = client.listeners().submit_visitor("l1", bad_extra, None).unwrap_err();
+    assert_eq!(err.field_errors()[0].path, "visitor.phoneNumber");
+
+    let ledger = mock.requests();
+    assert_eq!(ledger.len(), 2);
+    assert_eq!(ledger[0].body["visitor"], serde_json::to_value(&typed).unwrap());
+    assert_eq!(
+        serde_json::to_string(&ledger[0].body["visitor"]).unwrap(),
+        r#"{"firstName":"Ann","phoneNumber":"7045550100","deliveryStatus":202,"participantAgentIds":["a2"]}"#
+    );
+    assert_eq!(ledger[1].body, json!({"visitor": {"phoneNumber": "7045550101"}}));
+}
