@@ -1,5 +1,5 @@
 //! A client used before `fork()` keeps working in the child (pre-forking servers such as
-//! gunicorn and celery do exactly this). Without the core's PID guard the child hangs on the
+//! gunicorn and celery do exactly this). Without the core's fork guard the child hangs on the
 //! inherited runtime or pooled connection, so every wait here is bounded.
 
 use std::time::{Duration, Instant};
