@@ -33,7 +33,7 @@ pub(crate) async fn submit_visitor(
     let body = Body { visitor: Some(visitor.as_body()), args: message.map(|message| Args { message }), ..Body::new(cfg) };
     let request = Request {
         op: Operation::SubmitVisitor,
-        url: listener_url(cfg, "botsplash", listener_id),
+        target: http.target(Operation::SubmitVisitor, listener_id, || listener_url(cfg, "botsplash", listener_id)),
         body: body.encode(),
     };
     let response = transport::execute(cfg, http, &request).await?;
@@ -155,7 +155,7 @@ pub(crate) async fn submit_salesforce_visitors(
     bulk: PreparedBulk,
 ) -> Result<Vec<ListenerResult>> {
     let PreparedBulk { listener_id, visitors, message } = bulk;
-    let url = listener_url(cfg, "salesforce", &listener_id);
+    let target = http.target(Operation::SubmitSalesforceVisitors, &listener_id, || listener_url(cfg, "salesforce", &listener_id));
     let batches: Vec<&[Box<RawValue>]> = visitors.chunks(cfg.batch_size).collect();
     let mut results: Vec<Option<ListenerResult>> = vec![None; visitors.len()];
     let mut failures: Vec<(usize, Error)> = Vec::new();
@@ -173,7 +173,7 @@ pub(crate) async fn submit_salesforce_visitors(
                 args: message.as_deref().map(|message| Args { message }),
                 ..Body::new(cfg)
             };
-            let request = Request { op: Operation::SubmitSalesforceVisitors, url: url.clone(), body: body.encode() };
+            let request = Request { op: Operation::SubmitSalesforceVisitors, target: target.clone(), body: body.encode() };
             in_flight.push(async move { (index, send_batch(cfg, http, request, batch.len()).await) });
         }
         match in_flight.next().await {
@@ -241,7 +241,9 @@ pub(crate) async fn submit_lendingtree_lead(
     let request = Request {
         op: Operation::SubmitLendingTreeLead,
         // XML has no place for the key, so it always travels in the query string here.
-        url: with_query_key(cfg, listener_url_path(cfg, "lendingtree", listener_id), true),
+        target: http.target(Operation::SubmitLendingTreeLead, listener_id, || {
+            with_query_key(cfg, listener_url_path(cfg, "lendingtree", listener_id), true)
+        }),
         body: Bytes::copy_from_slice(xml.as_bytes()),
     };
     let response = transport::execute(cfg, http, &request).await?;
@@ -263,7 +265,7 @@ pub(crate) async fn send_message(cfg: &Config, http: &Http, text: &str, visitor:
     let body = Body { text: Some(text), visitor: visitor.as_ref().map(VisitorBody::Json), ..Body::new(cfg) };
     let request = Request {
         op: Operation::SendMessage,
-        url: with_query_key(cfg, app_url(cfg, &["message"]), false),
+        target: http.target(Operation::SendMessage, "", || with_query_key(cfg, app_url(cfg, &["message"]), false)),
         body: body.encode(),
     };
     // The documented answer is a bare 200; any 2xx body is accepted as is.

@@ -168,7 +168,7 @@ impl Pool {
 
     fn request(&self, req: &Request) -> Option<hyper::Request<Full<Bytes>>> {
         // The base URL was validated and every path segment percent-encoded: this parses.
-        let uri: Uri = req.url[url::Position::BeforePath..].parse().ok()?;
+        let uri: Uri = req.target.uri.clone()?;
         let (content_type, accept) = content_types(req.op);
         let mut request = hyper::Request::new(Full::new(req.body.clone()));
         *request.method_mut() = Method::POST;

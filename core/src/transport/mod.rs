@@ -12,7 +12,7 @@
 mod direct;
 mod proxied;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -53,8 +53,42 @@ impl Operation {
 /// A request ready to send (validated, encoded, URL built): retries resend it unchanged.
 pub(crate) struct Request {
     pub op: Operation,
-    pub url: Url,
+    pub target: Arc<Target>,
     pub body: Bytes,
+}
+
+/// Where a request goes: its full URL (for the proxied transport) and the same as the
+/// origin-form URI an HTTP/1.1 request line carries (for the direct one).
+pub(crate) struct Target {
+    pub url: Url,
+    uri: Option<hyper::Uri>,
+}
+
+/// The targets a client has posted to, built once each: building a URL (percent-encoding
+/// every segment) and parsing it again as a URI cost more than the rest of the SDK's own
+/// work on a call. Keyed by operation and listener id; a program uses a handful.
+#[derive(Default)]
+struct Targets(Mutex<Vec<(Operation, String, Arc<Target>)>>);
+
+/// More distinct listeners than this and the cache starts over (it never grows unbounded).
+const MAX_TARGETS: usize = 64;
+
+impl Targets {
+    fn get(&self, op: Operation, listener_id: &str, build: impl FnOnce() -> Url) -> Arc<Target> {
+        let mut targets = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, _, target)) = targets.iter().find(|(o, id, _)| *o == op && id == listener_id) {
+            return target.clone();
+        }
+        let url = build();
+        // Every segment was percent-encoded by `Url`: the path and query always parse.
+        let uri = url[url::Position::BeforePath..].parse().ok();
+        let target = Arc::new(Target { url, uri });
+        if targets.len() >= MAX_TARGETS {
+            targets.clear();
+        }
+        targets.push((op, listener_id.to_owned(), target.clone()));
+        target
+    }
 }
 
 /// A 2xx answer, fully read.
@@ -77,7 +111,7 @@ pub(crate) struct Answer {
 /// The connection pool of one client (or of one thread's driver), over one of the two
 /// transports. Cheap to clone.
 #[derive(Clone)]
-pub(crate) struct Http(Arc<Transport>);
+pub(crate) struct Http(Arc<(Transport, Targets)>);
 
 // One per client, behind an `Arc`: the size difference costs nothing.
 #[allow(clippy::large_enum_variant)]
@@ -93,11 +127,17 @@ impl Http {
         } else {
             Transport::Direct(direct::Pool::new(cfg)?)
         };
-        Ok(Http(Arc::new(transport)))
+        Ok(Http(Arc::new((transport, Targets::default()))))
+    }
+
+    /// The target of `op` for `listener_id` (empty for the message endpoint), built with
+    /// `build` the first time.
+    pub(crate) fn target(&self, op: Operation, listener_id: &str, build: impl FnOnce() -> Url) -> Arc<Target> {
+        self.0.1.get(op, listener_id, build)
     }
 
     async fn send_once(&self, cfg: &Config, req: &Request) -> std::result::Result<Response, Failure> {
-        let answer = match &*self.0 {
+        let answer = match &self.0.0 {
             Transport::Direct(pool) => pool.send(cfg, req).await?,
             Transport::Proxied(client) => proxied::send(cfg, client, req).await?,
         };
@@ -254,4 +294,28 @@ fn cause_text(e: &(dyn std::error::Error + 'static), fallback: &str) -> String {
         parts.push(fallback.to_owned());
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_are_built_once_per_operation_and_listener() {
+        let targets = Targets::default();
+        let url = |path: &str| Url::parse(&format!("http://127.0.0.1:1/app/{path}?api_key=k")).unwrap();
+        let a = targets.get(Operation::SubmitVisitor, "l1", || url("listener/botsplash/l1"));
+        let again = targets.get(Operation::SubmitVisitor, "l1", || panic!("built twice"));
+        assert!(Arc::ptr_eq(&a, &again));
+        assert_eq!(a.uri.as_ref().unwrap().to_string(), "/app/listener/botsplash/l1?api_key=k");
+        let other_op = targets.get(Operation::SubmitSalesforceVisitors, "l1", || url("listener/salesforce/l1"));
+        assert_eq!(other_op.url.path(), "/app/listener/salesforce/l1");
+        // Past the bound the cache starts over and still answers right.
+        for n in 0..(MAX_TARGETS * 2) {
+            let id = format!("x{n}");
+            let t = targets.get(Operation::SubmitVisitor, &id, || url(&format!("listener/botsplash/{id}")));
+            assert_eq!(t.url.path(), format!("/app/listener/botsplash/{id}"));
+        }
+        assert!(targets.0.lock().unwrap().len() <= MAX_TARGETS);
+    }
 }

@@ -45,7 +45,7 @@ pub(super) fn client(cfg: &Config) -> crate::Result<reqwest::Client> {
 pub(super) async fn send(cfg: &Config, http: &reqwest::Client, req: &Request) -> Result<Answer, Failure> {
     let (content_type, accept) = content_types(req.op);
     let sent = http
-        .post(req.url.clone())
+        .post(req.target.url.clone())
         .header(CONTENT_TYPE, content_type)
         .header(ACCEPT, accept)
         .body(req.body.clone())
