@@ -1,6 +1,7 @@
 //! Client configuration: options, environment fallbacks and every check that makes a bad
 //! configuration fail when the client is built rather than at the first call.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -314,18 +315,21 @@ impl ClientBuilder {
     pub fn build_config_with_env(&self, lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
         // An empty environment variable counts as unset, as in most shells' `VAR= cmd`.
         let env = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        // Messages name options as the binding's users spell them.
+        let name = |option: &'static str| option_name(self.language.as_deref(), option);
 
         let app_id = match self.app_id.clone().or_else(|| env(env::APP_ID)) {
             Some(id) if !id.trim().is_empty() => id.trim().to_owned(),
             _ => {
                 return Err(Error::config(format!(
-                    "app_id is required: pass it to the client or set {}",
+                    "{} is required: pass it to the client or set {}",
+                    name("app_id"),
                     env::APP_ID
                 )));
             }
         };
         if app_id.chars().any(|c| c.is_control() || c == '/') {
-            return Err(Error::config("app_id must not contain '/' or control characters"));
+            return Err(Error::config(format!("{} must not contain '/' or control characters", name("app_id"))));
         }
 
         let placement = match (self.api_key_placement, env(env::API_KEY_IN)) {
@@ -342,20 +346,22 @@ impl ClientBuilder {
         } else {
             (env(env::API_KEY), env(env::USERNAME), env(env::PASSWORD))
         };
-        let credentials = credentials(api_key, username, password, placement)?;
+        let credentials = credentials(api_key, username, password, placement, &name)?;
 
         let base_url = parse_base_url(
             self.base_url.clone().or_else(|| env(env::BASE_URL)).as_deref().unwrap_or(DEFAULT_BASE_URL),
+            &name("base_url"),
         )?;
 
         let connect_timeout = pick(self.connect_timeout, env(env::CONNECT_TIMEOUT), env::CONNECT_TIMEOUT, parse_secs)?
             .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let timeout =
             pick(self.timeout, env(env::TIMEOUT), env::TIMEOUT, parse_secs)?.unwrap_or(DEFAULT_TIMEOUT);
-        for (name, value) in [("connect_timeout", connect_timeout), ("timeout", timeout)] {
+        for (option, value) in [("connect_timeout", connect_timeout), ("timeout", timeout)] {
             if value.is_zero() || value > MAX_TIMEOUT {
                 return Err(Error::config(format!(
-                    "{name} must be more than 0 and at most {} s (a request is never unlimited)",
+                    "{} must be more than 0 and at most {} s (a request is never unlimited)",
+                    name(option),
                     MAX_TIMEOUT.as_secs()
                 )));
             }
@@ -364,7 +370,7 @@ impl ClientBuilder {
         let max_retries = pick(self.max_retries, env(env::MAX_RETRIES), env::MAX_RETRIES, |s| s.parse().ok())?
             .unwrap_or(DEFAULT_MAX_RETRIES);
         if max_retries > MAX_RETRIES_LIMIT {
-            return Err(Error::config(format!("max_retries must be at most {MAX_RETRIES_LIMIT}")));
+            return Err(Error::config(format!("{} must be at most {MAX_RETRIES_LIMIT}", name("max_retries"))));
         }
         let retry_unknown_outcome = pick(
             self.retry_unknown_outcome,
@@ -376,14 +382,15 @@ impl ClientBuilder {
         let batch_size = pick(self.batch_size, env(env::BATCH_SIZE), env::BATCH_SIZE, |s| s.parse().ok())?
             .unwrap_or(DEFAULT_BATCH_SIZE);
         if !(1..=MAX_BATCH_SIZE).contains(&batch_size) {
-            return Err(Error::config(format!("batch_size must be between 1 and {MAX_BATCH_SIZE}")));
+            return Err(Error::config(format!("{} must be between 1 and {MAX_BATCH_SIZE}", name("batch_size"))));
         }
         let bulk_concurrency =
             pick(self.bulk_concurrency, env(env::BULK_CONCURRENCY), env::BULK_CONCURRENCY, |s| s.parse().ok())?
                 .unwrap_or(DEFAULT_BULK_CONCURRENCY);
         if !(1..=MAX_BULK_CONCURRENCY).contains(&bulk_concurrency) {
             return Err(Error::config(format!(
-                "bulk_concurrency must be between 1 and {MAX_BULK_CONCURRENCY}"
+                "{} must be between 1 and {MAX_BULK_CONCURRENCY}",
+                name("bulk_concurrency")
             )));
         }
 
@@ -395,7 +402,7 @@ impl ClientBuilder {
             std::env::consts::OS
         );
         if HeaderValue::from_str(&user_agent).is_err() {
-            return Err(Error::config("language must be printable ASCII"));
+            return Err(Error::config(format!("{} must be printable ASCII", name("language"))));
         }
 
         Ok(Config {
@@ -410,6 +417,40 @@ impl ClientBuilder {
             bulk_concurrency,
             user_agent,
         })
+    }
+}
+
+/// An option's name as users of `language` (set by the binding) write it, for messages:
+/// `batch_size` in Rust and Python, `batchSize` in Node.js, `BatchSize` in C#, the setter's
+/// name in C.
+fn option_name(language: Option<&str>, option: &'static str) -> Cow<'static, str> {
+    let camel = |upper_first: bool| {
+        let mut out = String::with_capacity(option.len());
+        let mut upper = upper_first;
+        for c in option.chars() {
+            if c == '_' {
+                upper = true;
+            } else if upper {
+                out.push(c.to_ascii_uppercase());
+                upper = false;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    match (language, option) {
+        // Node takes timeouts in milliseconds, C too; C# as a TimeSpan named like the option.
+        (Some("node"), "timeout" | "connect_timeout") => Cow::Owned(format!("{}Ms", camel(false))),
+        (Some("node"), "api_key_in") => Cow::Borrowed("apiKeyIn"),
+        (Some("node"), _) => Cow::Owned(camel(false)),
+        (Some("csharp"), "api_key_in") => Cow::Borrowed("ApiKeyPlacement"),
+        (Some("csharp"), _) => Cow::Owned(camel(true)),
+        (Some("c"), "username" | "password") => Cow::Borrowed(option),
+        (Some("c"), "timeout" | "connect_timeout") => Cow::Owned(format!("bs_config_set_{option}_ms")),
+        (Some("c"), "api_key_in") => Cow::Borrowed("bs_config_set_api_key_placement"),
+        (Some("c"), _) => Cow::Owned(format!("bs_config_set_{option}")),
+        _ => Cow::Borrowed(option),
     }
 }
 
@@ -447,35 +488,39 @@ fn credentials(
     username: Option<String>,
     password: Option<String>,
     placement: ApiKeyPlacement,
+    name: &dyn Fn(&'static str) -> Cow<'static, str>,
 ) -> Result<Credentials> {
+    let (key_name, user_name, password_name) = (name("api_key"), name("username"), name("password"));
     match (api_key, username, password) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(Error::config(
             "give either an API key or a username and password, not both",
         )),
         (Some(key), None, None) => {
             if key.trim().is_empty() {
-                return Err(Error::config("api_key must not be empty"));
+                return Err(Error::config(format!("{key_name} must not be empty")));
             }
             if key.chars().any(char::is_control) {
-                return Err(Error::config("api_key must not contain control characters"));
+                return Err(Error::config(format!("{key_name} must not contain control characters")));
             }
             Ok(Credentials::ApiKey { key: Secret(key), placement })
         }
         (None, Some(username), Some(password)) => {
             if username.is_empty() || password.is_empty() {
-                return Err(Error::config("username and password must not be empty"));
+                return Err(Error::config(format!("{user_name} and {password_name} must not be empty")));
             }
             if username.contains(':') {
-                return Err(Error::config("username must not contain ':' (HTTP Basic auth)"));
+                return Err(Error::config(format!("{user_name} must not contain ':' (HTTP Basic auth)")));
             }
             let token = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
             let mut header = HeaderValue::from_str(&format!("Basic {token}"))
-                .map_err(|_| Error::config("username or password holds characters a header cannot carry"))?;
+                .map_err(|_| {
+                    Error::config(format!("{user_name} or {password_name} holds characters a header cannot carry"))
+                })?;
             header.set_sensitive(true);
             Ok(Credentials::Basic { username, password: Secret(password), header })
         }
-        (None, Some(_), None) => Err(Error::config("a username needs a password")),
-        (None, None, Some(_)) => Err(Error::config("a password needs a username")),
+        (None, Some(_), None) => Err(Error::config(format!("a {user_name} needs a {password_name}"))),
+        (None, None, Some(_)) => Err(Error::config(format!("a {password_name} needs a {user_name}"))),
         (None, None, None) => Err(Error::config(format!(
             "credentials are required: an API key ({}) or a username and password ({} and {})",
             env::API_KEY,
@@ -485,15 +530,15 @@ fn credentials(
     }
 }
 
-fn parse_base_url(raw: &str) -> Result<Url> {
+fn parse_base_url(raw: &str, name: &str) -> Result<Url> {
     let raw = raw.trim();
-    let url = Url::parse(raw).map_err(|e| Error::config(format!("base_url is not a valid URL: {e}")))?;
+    let url = Url::parse(raw).map_err(|e| Error::config(format!("{name} is not a valid URL: {e}")))?;
     if !url.username().is_empty() || url.password().is_some() {
         // Never echo the URL back: it holds credentials.
-        return Err(Error::config("base_url must not contain credentials; use the auth options"));
+        return Err(Error::config(format!("{name} must not contain credentials; use the auth options")));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::config("base_url must not have a query string or fragment"));
+        return Err(Error::config(format!("{name} must not have a query string or fragment")));
     }
     let host = url.host_str().unwrap_or_default();
     match url.scheme() {
@@ -501,13 +546,13 @@ fn parse_base_url(raw: &str) -> Result<Url> {
         "http" if is_loopback(host) => {}
         "http" => {
             return Err(Error::config(format!(
-                "base_url uses plain http:// to a non-loopback host ({host}); use https://"
+                "{name} uses plain http:// to a non-loopback host ({host}); use https://"
             )));
         }
-        other => return Err(Error::config(format!("base_url scheme must be https, not {other}"))),
+        other => return Err(Error::config(format!("{name} scheme must be https, not {other}"))),
     }
     if host.is_empty() {
-        return Err(Error::config("base_url has no host"));
+        return Err(Error::config(format!("{name} has no host")));
     }
     // Paths are joined below the base, so it must end in '/' for Url::join to keep its path.
     let mut url = url;
@@ -549,6 +594,32 @@ mod tests {
         assert_eq!(c.auth_kind(), AuthKind::ApiKeyQuery);
         assert!(c.user_agent().starts_with("botsplash-sdk/"), "{}", c.user_agent());
         assert!(c.user_agent().contains("(rust; "));
+    }
+
+    #[test]
+    fn config_messages_name_options_as_each_language_spells_them() {
+        let message = |language: Option<&str>, builder: ClientBuilder| {
+            let builder = match language {
+                Some(l) => builder.language(l),
+                None => builder,
+            };
+            builder.build_config_with_env(|_| None).err().expect("invalid").message().to_owned()
+        };
+        let cases = [
+            (None, "batch_size must be between 1", "timeout must be more than 0", "app_id is required"),
+            (Some("python"), "batch_size must be", "timeout must be", "app_id is"),
+            (Some("node"), "batchSize must be", "timeoutMs must be", "appId is"),
+            (Some("csharp"), "BatchSize must be", "Timeout must be", "AppId is"),
+            (Some("c"), "bs_config_set_batch_size must be", "bs_config_set_timeout_ms must be", "bs_config_set_app_id is"),
+        ];
+        for (language, batch, timeout, app_id) in cases {
+            let batch_msg = message(language, base().batch_size(0));
+            assert!(batch_msg.starts_with(batch), "{language:?}: {batch_msg}");
+            let timeout_msg = message(language, base().timeout(Duration::ZERO));
+            assert!(timeout_msg.starts_with(timeout), "{language:?}: {timeout_msg}");
+            let app_msg = message(language, ClientBuilder::new().api_key("k"));
+            assert!(app_msg.starts_with(app_id), "{language:?}: {app_msg}");
+        }
     }
 
     #[test]
