@@ -603,7 +603,7 @@ mod tests {
                 Some(l) => builder.language(l),
                 None => builder,
             };
-            builder.build_config_with_env(|_| None).err().expect("invalid").message().to_owned()
+            builder.build_config_with_env(|_| None).expect_err("invalid").message().to_owned()
         };
         let cases = [
             (None, "batch_size must be between 1", "timeout must be more than 0", "app_id is required"),
