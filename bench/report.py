@@ -32,7 +32,7 @@ EXPECTED = {
     "threads": ["python-client-1t", "python-client-8t", "python-httpx-8t", "python-requests-8t"],
     "async": ["python-async-64", "python-httpx-async-64", "python-aiohttp-64"],
     "concurrent": ["node-sdk-64", "node-fetch-64", "node-undici-64"],
-    "bulk": ["rust-bulk", "c-bulk", "python-bulk", "node-bulk", "csharp-bulk"],
+    "bulk": ["rust-bulk", "c-bulk", "c-bulk-array", "python-bulk", "node-bulk", "csharp-bulk"],
     "startup": ["python-import", "node-require"],
 }
 LANG_NAME = {"rust": "Rust", "c": "C", "python": "Python", "node": "Node.js", "csharp": "C# (Mono)", "wrk": "reference"}
@@ -227,6 +227,10 @@ def targets(cases: Dict[str, Any]) -> List[Tuple[str, Optional[float], str, bool
     at_least("Rust blocking ≥ 80% of the ceiling", ratio(rate(cases, "rust-blocking"), top), 0.8)
     at_least("C (`bs_submit_visitor`) ≥ 80% of the ceiling", ratio(rate(cases, "c-json"), top), 0.8)
     for cid in EXPECTED["bulk"]:
+        if cid == "c-bulk-array":
+            # The same library fed one array string the program built first: a second
+            # measurement of C, not a second language.
+            continue
         c = cases.get(cid)
         peak = c["peak_rss_bytes"] / MB if c else None
         count = f"{c['visitors'] // 1000}k" if c else "100k"

@@ -7,8 +7,14 @@
  *       programmer writes by hand, and a ceiling candidate), the C ABI's bs_submit_visitor
  *       (visitor as JSON text) and bs_submit_visitor_simple (a bs_visitor struct; it has no
  *       deliveryStatus/extendedAttributes, so its body is smaller). The cases alternate.
- *   bench bulk --url BASE --listener ID --message TEXT --visitor-rest JSON [--count N]
- *       N visitors in one bs_submit_salesforce_visitors call: wall time and peak RSS.
+ *   bench bulk --url BASE --listener ID --message TEXT --visitor-rest JSON [--count N] [--only ID,...]
+ *       N visitors in one bulk submission, two ways, each in a fresh process of its own (this
+ *       program runs itself again with `bulk-case ID`) so that each peak RSS is its own:
+ *       c-bulk: bs_bulk_new, bs_bulk_add_visitor per visitor as it is produced (as rows come
+ *         from a file or a cursor), bs_submit_bulk; no array string ever exists;
+ *       c-bulk-array: one JSON array string of all visitors built first, then one
+ *         bs_submit_salesforce_visitors call.
+ *       Wall time (from the first visitor handed over to the last result) and peak RSS.
  *
  * The inputs come from bench/payload.json through bench/payload.py, so every language sends
  * the same request. Every answer is checked (HTTP 200 and a request id).
@@ -20,7 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define APP_ID "demo-app"
 #define API_KEY "demo-key"
@@ -258,51 +266,147 @@ static long status_kb(const char *field) {
     return kb;
 }
 
-static void run_bulk(void) {
-    if (!opt_rest) die("bulk needs --visitor-rest");
-    bs_client *client = new_client();
-    long rss_start = status_kb("VmRSS:");
-    /* The JSON array a C program would hand over: one visitor object per lead. */
-    size_t per = strlen(opt_rest) + 128, cap = per * (size_t)opt_count + 16, len = 0;
-    char *json = malloc(cap);
-    if (!json) die("out of memory");
-    json[len++] = '[';
-    for (long i = 0; i < opt_count; i++)
-        len += (size_t)snprintf(json + len, cap - len,
-                                "%s{\"phoneNumber\":\"+1704%07ld\",\"clientVisitorId\":\"crm-%ld\","
-                                "\"email\":\"lead%ld@example.com\",%s}",
-                                i ? "," : "", i, i, i, opt_rest);
-    json[len++] = ']';
-    json[len] = '\0';
-    long rss_input = status_kb("VmRSS:");
+/* Visitor i of the bulk, the same in both cases (phoneNumber, clientVisitorId and email vary). */
+static int format_visitor(char *out, size_t cap, long i) {
+    return snprintf(out, cap,
+                    "{\"phoneNumber\":\"+1704%07ld\",\"clientVisitorId\":\"crm-%ld\",\"email\":\"lead%ld@example.com\",%s}",
+                    i, i, i, opt_rest);
+}
 
+/* The bulk cases; `bench bulk` runs each in a process of its own. */
+static const struct {
+    const char *id, *label, *input;
+} bulk_cases[] = {
+    {"c-bulk", "C ABI bs_bulk (bs_bulk_add_visitor per visitor)", "bs_bulk_add_visitor per visitor as produced (no array string)"},
+    {"c-bulk-array", "C ABI bs_submit_salesforce_visitors (one JSON array)", "one JSON array string (built before the call)"},
+};
+enum { NBULK = sizeof bulk_cases / sizeof bulk_cases[0] };
+
+/* One bulk case in this process: prints its JSON case object. */
+static void run_bulk_case(const char *id) {
+    int which = -1;
+    for (int i = 0; i < NBULK; i++)
+        if (!strcmp(id, bulk_cases[i].id)) which = i;
+    if (which < 0) die("unknown bulk case");
+    bs_client *client = new_client();
+    long rss_start = status_kb("VmRSS:"), rss_input;
     char *results = NULL;
     bs_error *err = NULL;
-    uint64_t start = now_ns(CLOCK_MONOTONIC);
-    bs_status status = bs_submit_salesforce_visitors(client, opt_listener, json, opt_message, &results, &err);
+    bs_status status;
+    uint64_t start;
+    if (which == 0) {
+        /* Each visitor is formatted into one small buffer and handed over at once. */
+        size_t cap = strlen(opt_rest) + 128;
+        char *visitor = malloc(cap);
+        bs_bulk *bulk = NULL;
+        if (!visitor) die("out of memory");
+        rss_input = status_kb("VmRSS:");
+        start = now_ns(CLOCK_MONOTONIC);
+        status = bs_bulk_new(opt_listener, opt_message, &bulk, &err);
+        for (long i = 0; status == BS_OK && i < opt_count; i++) {
+            format_visitor(visitor, cap, i);
+            status = bs_bulk_add_visitor(bulk, visitor, &err);
+        }
+        if (status == BS_OK) status = bs_submit_bulk(client, bulk, &results, &err);
+        bs_bulk_free(bulk);
+        free(visitor);
+    } else {
+        /* The JSON array a C program would hand over: one visitor object per lead. */
+        size_t per = strlen(opt_rest) + 128, cap = per * (size_t)opt_count + 16, len = 0;
+        char *json = malloc(cap);
+        if (!json) die("out of memory");
+        json[len++] = '[';
+        for (long i = 0; i < opt_count; i++) {
+            if (i) json[len++] = ',';
+            len += (size_t)format_visitor(json + len, cap - len, i);
+        }
+        json[len++] = ']';
+        json[len] = '\0';
+        rss_input = status_kb("VmRSS:");
+        start = now_ns(CLOCK_MONOTONIC);
+        status = bs_submit_salesforce_visitors(client, opt_listener, json, opt_message, &results, &err);
+        free(json);
+    }
     double seconds = (double)(now_ns(CLOCK_MONOTONIC) - start) / 1e9;
     long accepted = 0;
     for (const char *p = results; p && (p = strstr(p, "\"success\":true")); p++) accepted++;
     long peak = status_kb("VmHWM:");
-    printf("{\"suite\":\"bulk\",\"language\":\"c\",\"cases\":[{\"id\":\"c-bulk\",\"label\":\"C ABI\",\"language\":\"c\","
-           "\"visitors\":%ld,\"accepted\":%ld,\"error\":",
-           opt_count, accepted);
+    printf("{\"id\":\"%s\",\"label\":\"%s\",\"language\":\"c\",\"visitors\":%ld,\"accepted\":%ld,\"error\":",
+           bulk_cases[which].id, bulk_cases[which].label, opt_count, accepted);
     if (status == BS_OK)
         printf("null");
     else
         printf("\"%s\"", bs_status_name(status));
-    printf(",\"seconds\":%.6f,\"rss_start_bytes\":%ld,\"rss_input_bytes\":%ld,\"peak_rss_bytes\":%ld,"
-           "\"input\":\"one JSON array string (built before the call)\"}]}\n",
-           seconds, rss_start * 1024, rss_input * 1024, peak * 1024);
+    printf(",\"seconds\":%.6f,\"rss_start_bytes\":%ld,\"rss_input_bytes\":%ld,\"peak_rss_bytes\":%ld,\"input\":\"%s\"}",
+           seconds, rss_start * 1024, rss_input * 1024, peak * 1024, bulk_cases[which].input);
+    if (status != BS_OK) fprintf(stderr, "bench: %s: %s\n", bulk_cases[which].id, bs_error_message(err));
     bs_string_free(results);
     bs_error_free(err);
-    free(json);
     bs_client_free(client);
+}
+
+/* Runs every selected bulk case in a fresh copy of this program and prints the suite. */
+static void run_bulk(int argc, char **argv) {
+    if (!opt_rest) die("bulk needs --visitor-rest");
+    printf("{\"suite\":\"bulk\",\"language\":\"c\",\"cases\":[");
+    int first = 1, failed = 0;
+    for (int c = 0; c < NBULK; c++) {
+        if (opt_only && !listed(opt_only, bulk_cases[c].id)) continue;
+        /* argv with "bulk" replaced by "bulk-case ID" (the options stay as they were). */
+        char **child_argv = calloc((size_t)argc + 2, sizeof *child_argv);
+        if (!child_argv) die("out of memory");
+        child_argv[0] = argv[0];
+        child_argv[1] = "bulk-case";
+        child_argv[2] = (char *)bulk_cases[c].id;
+        for (int i = 2; i < argc; i++) child_argv[i + 1] = argv[i];
+        int fds[2];
+        if (pipe(fds) != 0) die("pipe failed");
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid < 0) die("fork failed");
+        if (pid == 0) {
+            dup2(fds[1], STDOUT_FILENO);
+            close(fds[0]);
+            close(fds[1]);
+            execv("/proc/self/exe", child_argv);
+            _exit(127);
+        }
+        close(fds[1]);
+        size_t cap = 4096, len = 0;
+        char *out = malloc(cap);
+        ssize_t r;
+        while (out && (r = read(fds[0], out + len, cap - len - 1)) > 0)
+            if ((len += (size_t)r) + 1 == cap) out = realloc(out, cap *= 2);
+        close(fds[0]);
+        int wstatus = 0;
+        waitpid(pid, &wstatus, 0);
+        if (!out) die("out of memory");
+        out[len] = '\0';
+        if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0 || len == 0) {
+            fprintf(stderr, "bench: bulk case %s failed (status %d)\n", bulk_cases[c].id, wstatus);
+            failed = 1;
+        } else {
+            printf("%s%s", first ? "" : ",", out);
+            first = 0;
+        }
+        free(out);
+        free(child_argv);
+    }
+    printf("]}\n");
+    if (failed) exit(1);
 }
 
 int main(int argc, char **argv) {
     if (argc < 2) die("usage: bench seq|bulk --url BASE ...");
-    for (int i = 2; i + 1 < argc; i += 2) {
+    /* bulk-case ID: one bulk case, run by `bench bulk` in a process of its own. */
+    const char *bulk_case = NULL;
+    int first_option = 2;
+    if (!strcmp(argv[1], "bulk-case")) {
+        if (argc < 3) die("bulk-case needs a case id");
+        bulk_case = argv[2];
+        first_option = 3;
+    }
+    for (int i = first_option; i + 1 < argc; i += 2) {
         const char *k = argv[i], *v = argv[i + 1];
         if (!strcmp(k, "--url")) opt_url = v;
         else if (!strcmp(k, "--listener")) opt_listener = v;
@@ -320,7 +424,8 @@ int main(int argc, char **argv) {
     if (!opt_url || !opt_listener || !opt_message || opt_n < 1 || opt_rounds < 1 || opt_count < 1)
         die("--url, --listener and --message are required; counts must be positive");
     if (!strcmp(argv[1], "seq")) run_seq();
-    else if (!strcmp(argv[1], "bulk")) run_bulk();
+    else if (!strcmp(argv[1], "bulk")) run_bulk(argc, argv);
+    else if (bulk_case) run_bulk_case(bulk_case);
     else die("mode must be seq or bulk");
     return 0;
 }

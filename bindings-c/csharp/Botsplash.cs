@@ -346,6 +346,11 @@ namespace Botsplash
             return new UIntPtr(n < 0 ? 0u : (uint)n);
         }
 
+        internal void ThrowIfDisposed()
+        {
+            if (handle.IsClosed) throw new ObjectDisposedException("Botsplash.Client");
+        }
+
         internal ClientHandle Handle
         {
             get
@@ -383,20 +388,35 @@ namespace Botsplash
         }
 
         /// <summary>Submits many visitors in batches; results come back in input order.</summary>
+        /// <remarks>The visitors are read once, one at a time, and each goes to the native
+        /// library as soon as it is read (as compact UTF-8 JSON), so a lazy sequence (rows from
+        /// a data reader, a <c>yield</c> generator) is never held in memory whole. Every field
+        /// error of every visitor is still reported before anything is sent.</remarks>
+        /// <exception cref="ValidationError">A visitor (or the listener id or message) is
+        /// invalid, or there are no visitors; nothing was sent.</exception>
         /// <exception cref="PartialBulkError">Some batches were accepted and another failed.</exception>
         public IList<ListenerResult> SubmitSalesforceVisitors(string listenerId, IEnumerable<Visitor> visitors, string message = null)
         {
             if (listenerId == null) throw new ArgumentNullException("listenerId");
             if (visitors == null) throw new ArgumentNullException("visitors");
-            var wire = new List<object>();
-            foreach (var v in visitors) wire.Add(v == null ? null : v.ToWire());
+            // A disposed client fails before the caller's sequence is read.
+            client.ThrowIfDisposed();
             IntPtr results, err;
-            int status = Native.bs_submit_salesforce_visitors(client.Handle, listenerId, Json.Write(wire), message, out results, out err);
-            Errors.Check(status, err);
-            var list = new List<ListenerResult>();
-            var parsed = Json.Parse(Native.TakeString(results)) as List<object>;
-            if (parsed != null) foreach (var item in parsed) list.Add(ListenerResult.FromJson(item));
-            return list.AsReadOnly();
+            BulkHandle bulk;
+            int count = 0;
+            Errors.Check(Native.bs_bulk_new(listenerId, message, out bulk, out err), err);
+            using (bulk)
+            {
+                var encoder = new Utf8JsonEncoder();
+                // A null visitor goes as JSON null: the library reports it as visitors[i].
+                foreach (var v in visitors)
+                {
+                    Errors.Check(Native.bs_bulk_add_visitor(bulk, encoder.Encode(v == null ? null : v.ToWire()), out err), err);
+                    count++;
+                }
+                Errors.Check(Native.bs_submit_bulk(client.Handle, bulk, out results, out err), err);
+            }
+            return Json.ParseArray(Native.TakeString(results), count, ListenerResult.FromJson).AsReadOnly();
         }
 
         /// <summary>Submits a LendingTree lead (XML) and returns the answer's status and XML.</summary>
@@ -448,6 +468,23 @@ namespace Botsplash
         protected override bool ReleaseHandle()
         {
             Native.bs_client_free(handle);
+            return true;
+        }
+    }
+
+    /// <summary>Owns a bs_bulk* (one bulk submission being filled); frees it exactly once.</summary>
+    internal sealed class BulkHandle : SafeHandle
+    {
+        public BulkHandle() : base(IntPtr.Zero, true) { }
+
+        public override bool IsInvalid
+        {
+            get { return handle == IntPtr.Zero; }
+        }
+
+        protected override bool ReleaseHandle()
+        {
+            Native.bs_bulk_free(handle);
             return true;
         }
     }
@@ -550,9 +587,14 @@ namespace Botsplash
             [MarshalAs(UnmanagedType.LPUTF8Str)] string visitorJson, [MarshalAs(UnmanagedType.LPUTF8Str)] string message,
             out IntPtr resultJson, out IntPtr err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern int bs_submit_salesforce_visitors(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string listenerId,
-            [MarshalAs(UnmanagedType.LPUTF8Str)] string visitorsJson, [MarshalAs(UnmanagedType.LPUTF8Str)] string message,
-            out IntPtr resultsJson, out IntPtr err);
+        internal static extern int bs_bulk_new([MarshalAs(UnmanagedType.LPUTF8Str)] string listenerId,
+            [MarshalAs(UnmanagedType.LPUTF8Str)] string message, out BulkHandle bulk, out IntPtr err);
+        // The visitor is NUL-terminated UTF-8; a byte[] is pinned for the call, not copied.
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int bs_bulk_add_visitor(BulkHandle bulk, byte[] visitorJson, out IntPtr err);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int bs_submit_bulk(ClientHandle client, BulkHandle bulk, out IntPtr resultsJson, out IntPtr err);
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern void bs_bulk_free(IntPtr bulk);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int bs_submit_lendingtree_lead(ClientHandle client, [MarshalAs(UnmanagedType.LPUTF8Str)] string listenerId,
             [MarshalAs(UnmanagedType.LPUTF8Str)] string xml, out int httpStatus, out IntPtr responseXml, out IntPtr err);
@@ -562,6 +604,30 @@ namespace Botsplash
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern IntPtr bs_error_json(IntPtr err);
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)] internal static extern void bs_error_free(IntPtr err);
+    }
+
+    /// <summary>Encodes values as NUL-terminated UTF-8 JSON into buffers reused from one call to
+    /// the next, so a bulk of any size costs a few buffers the size of its largest visitor.</summary>
+    internal sealed class Utf8JsonEncoder
+    {
+        readonly StringBuilder text = new StringBuilder(1024);
+        char[] chars = new char[1024];
+        byte[] bytes = new byte[4096];
+
+        /// <summary>The JSON of <paramref name="value"/>: valid until the next call.</summary>
+        internal byte[] Encode(object value)
+        {
+            text.Clear();
+            Json.Write(text, value);
+            int n = text.Length;
+            if (chars.Length < n) chars = new char[Math.Max(n, 2 * chars.Length)];
+            text.CopyTo(0, chars, 0, n);
+            int most = Encoding.UTF8.GetMaxByteCount(n) + 1;
+            if (bytes.Length < most) bytes = new byte[Math.Max(most, 2 * bytes.Length)];
+            // Json.Write escapes control characters, so the text holds no NUL of its own.
+            bytes[Encoding.UTF8.GetBytes(chars, 0, n, bytes, 0)] = 0;
+            return bytes;
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -589,7 +655,7 @@ namespace Botsplash
             return sb.ToString();
         }
 
-        static void Write(StringBuilder sb, object value)
+        internal static void Write(StringBuilder sb, object value)
         {
             if (value == null) { sb.Append("null"); return; }
             var s = value as string;
@@ -670,6 +736,32 @@ namespace Botsplash
             SkipSpace(text, ref i);
             if (i != text.Length) throw new FormatException("trailing characters in JSON from libbotsplash");
             return value;
+        }
+
+        /// <summary>Reads a JSON array one element at a time, converting each as soon as it is
+        /// read: the generic objects of a 100,000-element array never exist all at once.</summary>
+        internal static List<T> ParseArray<T>(string text, int capacity, Func<object, T> convert)
+        {
+            var list = new List<T>(capacity);
+            if (text == null) return list;
+            int i = 0;
+            SkipSpace(text, ref i);
+            Expect(text, ref i, '[');
+            SkipSpace(text, ref i);
+            if (i < text.Length && text[i] == ']')
+                i++;
+            else
+                for (;;)
+                {
+                    list.Add(convert(ParseValue(text, ref i)));
+                    SkipSpace(text, ref i);
+                    if (i < text.Length && text[i] == ',') { i++; continue; }
+                    Expect(text, ref i, ']');
+                    break;
+                }
+            SkipSpace(text, ref i);
+            if (i != text.Length) throw new FormatException("trailing characters in JSON from libbotsplash");
+            return list;
         }
 
         static void SkipSpace(string t, ref int i)

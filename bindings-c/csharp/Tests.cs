@@ -359,6 +359,124 @@ static class Tests
         }
     }
 
+    /// <summary>A sequence produced on demand that records how it was read.</summary>
+    sealed class Tracked : IEnumerable<Visitor>
+    {
+        readonly int count;
+        readonly Func<int, Visitor> make;
+        public int Enumerations, Produced, ThrowAt = -1;
+        public bool Finished;
+
+        public Tracked(int count, Func<int, Visitor> make = null)
+        {
+            this.count = count;
+            this.make = make ?? (i => new Visitor { PhoneNumber = "704555" + i.ToString("0000") });
+        }
+
+        public IEnumerator<Visitor> GetEnumerator()
+        {
+            Enumerations++;
+            return Items();
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator()
+        {
+            return GetEnumerator();
+        }
+
+        IEnumerator<Visitor> Items()
+        {
+            try
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    if (i == ThrowAt) throw new InvalidOperationException("the source failed at row " + i);
+                    Produced++;
+                    yield return make(i);
+                }
+            }
+            finally
+            {
+                Finished = true;
+            }
+        }
+    }
+
+    static void TestBulk(Client client)
+    {
+        // A lazy sequence is read once, in order; results come back in that order.
+        Reset();
+        var o = Options(); o.BatchSize = 40; o.BulkConcurrency = 1;
+        using (var bulkClient = new Client(o))
+        {
+            var source = new Tracked(150);
+            var results = bulkClient.Listeners.SubmitSalesforceVisitors("bulk", source, "Hello all");
+            Check(source.Enumerations == 1 && source.Produced == 150 && source.Finished, "read once, to the end, enumerator disposed");
+            Check(results.Count == 150 && results.All(r => r.Success && r.RequestId.Length == 36), "150 results");
+            var ledger = Ledger();
+            Check(Count(ledger, "\"operation\":\"submit_salesforce_visitors\"") == 4 && Count(ledger, "\"args\":{\"message\":\"Hello all\"}") == 4, "four batches with the message");
+            int last = -1;
+            bool ordered = true;
+            foreach (var r in results)
+            {
+                int at = ledger.IndexOf(r.RequestId, StringComparison.Ordinal);
+                ordered &= at > last;
+                last = at;
+            }
+            Check(ordered, "results in input order");
+            Check(ledger.IndexOf("\"7045550000\"", StringComparison.Ordinal) < ledger.IndexOf("\"7045550149\"", StringComparison.Ordinal), "visitors sent in order");
+        }
+
+        // Every field error of every visitor, with the index of its place in the sequence.
+        Reset();
+        var invalid = new Tracked(1500, i => i == 1000 ? new Visitor { PhoneNumber = "7045551000", TzName = "Mars/Base" }
+            : i == 1499 ? null : new Visitor { PhoneNumber = "704555" + i.ToString("0000") });
+        var v = Throws<ValidationError>(() => client.Listeners.SubmitSalesforceVisitors("bulk", invalid), "invalid visitors far into a bulk");
+        if (v != null)
+        {
+            var paths = v.FieldErrors.Select(f => f.Path).ToList();
+            Check(paths.SequenceEqual(new[] { "visitors[1000].tzName", "visitors[1499]" }), "paths at large indices: " + string.Join(",", paths));
+            Check(v.Code == "VALIDATION", "validation code");
+        }
+        v = Throws<ValidationError>(() => client.Listeners.SubmitSalesforceVisitors("", Five(), ""), "empty listener id and message");
+        Check(v != null && v.FieldErrors.Any(f => f.Path == "listenerId") && v.FieldErrors.Any(f => f.Path == "args.message"), "listener id and message paths");
+        Check(Total() == 0, "nothing sent for an invalid bulk");
+
+        // The source's own exception comes through as it is, and nothing is sent.
+        var failing = new Tracked(500) { ThrowAt = 300 };
+        var e = Throws<InvalidOperationException>(() => client.Listeners.SubmitSalesforceVisitors("bulk", failing), "a failing source");
+        Check(e != null && e.Message.Contains("row 300") && failing.Produced == 300 && failing.Finished, "the source's exception, source disposed");
+        var odd = Five();
+        odd[3].Extra = new Dictionary<string, object> { { "when", DateTime.Now } };
+        Throws<ArgumentException>(() => client.Listeners.SubmitSalesforceVisitors("bulk", odd), "a value JSON cannot hold, mid-bulk");
+        Check(Total() == 0, "nothing sent when the source fails");
+
+        // Text of every kind arrives intact (UTF-8, escapes, a lone surrogate replaced as
+        // every UTF-8 conversion does), and a very large visitor between small ones.
+        Reset();
+        string notes = new string('n', 200 * 1024);
+        var mixed = new List<Visitor>
+        {
+            new Visitor { PhoneNumber = "7045550100", FirstName = "Zoë 😀", LastName = "a\"b\\c\nd\u0001" },
+            new Visitor { PhoneNumber = "7045550101", ExtendedAttributes = new Dictionary<string, object> { { "notes", notes } } },
+            new Visitor { PhoneNumber = "7045550102", FirstName = "x\ud800y" },
+            new Visitor { PhoneNumber = "7045550103" },
+        };
+        var all = client.Listeners.SubmitSalesforceVisitors("bulk", mixed);
+        var sent = Ledger();
+        Check(all.Count == 4 && all.All(r => r.Success), "mixed visitors accepted");
+        Check(sent.Contains("\"firstName\":\"Zoë 😀\"") && sent.Contains("\"lastName\":\"a\\\"b\\\\c\\nd\\u0001\""), "UTF-8 and escapes intact");
+        Check(sent.Contains("\"notes\":\"" + notes + "\"") && sent.Contains("\"firstName\":\"x\ufffdy\""), "large visitor and lone surrogate");
+        Check(Count(sent, "\"phoneNumber\":\"7045550103\"}") == 1, "a small visitor after a large one is not padded with old bytes");
+
+        // A disposed client refuses before reading the sequence.
+        var closed = new Client(Options());
+        closed.Dispose();
+        var unread = new Tracked(10);
+        Throws<ObjectDisposedException>(() => closed.Listeners.SubmitSalesforceVisitors("bulk", unread), "bulk after Dispose");
+        Check(unread.Enumerations == 0, "the sequence was not read");
+    }
+
     static void TestThreads(Client client)
     {
         Reset();
@@ -417,6 +535,7 @@ static class Tests
                 Run("environment", TestEnvironment);
                 Run("operations", () => TestOperations(client));
                 Run("errors", () => TestErrors(client));
+                Run("bulk", () => TestBulk(client));
                 Run("threads", () => TestThreads(client));
                 Run("dispose", TestDispose);
             }

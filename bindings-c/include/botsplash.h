@@ -2,7 +2,7 @@
  * botsplash.h: the C API of the Botsplash SDK (libbotsplash).
  *
  * Ownership, in short:
- *  - every handle (bs_config, bs_client, bs_error) is freed with its own _free function;
+ *  - every handle (bs_config, bs_client, bs_bulk, bs_error) is freed with its own _free function;
  *    each _free function ignores NULL;
  *  - every string returned through a char** out-parameter belongs to the caller and is freed
  *    with bs_string_free (a failed call sets them to NULL); any such out-parameter may be NULL
@@ -16,7 +16,8 @@
  * Errors: every call that can fail returns a bs_status (BS_OK = 0) and, when the last argument
  * is not NULL, stores a bs_error* there (NULL on success).
  *
- * Threads: one bs_client may be used by many threads at once. A bs_config is not thread-safe.
+ * Threads: one bs_client may be used by many threads at once. A bs_config or a bs_bulk is not
+ * thread-safe.
  */
 
 #ifndef BOTSPLASH_H
@@ -93,6 +94,14 @@ typedef enum {
    */
   BS_ERR_INTERNAL = 12,
 } bs_status;
+
+/**
+ * A bulk submission filled one visitor at a time (`bs_bulk_new`, `bs_bulk_add_visitor`), then
+ * sent by `bs_submit_bulk`: a large import never has to exist as one JSON array string. Each
+ * visitor is validated as it is added and kept only as its compact JSON text. Not thread-safe
+ * (fill it from one thread at a time); free it with `bs_bulk_free`, also after submitting.
+ */
+typedef struct bs_bulk bs_bulk;
 
 /**
  * A Botsplash client. Safe to use from many threads at once: each calling thread gets its
@@ -324,6 +333,60 @@ bs_status bs_submit_salesforce_visitors(const bs_client *client,
                                         const char *message,
                                         char **results_json,
                                         bs_error **err);
+
+/**
+ * Starts a bulk submission (New SalesForce Lead Post) to `listener_id`, with an optional
+ * message for all its visitors (NULL: none): the way to submit many visitors without building
+ * one JSON array string. Add the visitors with `bs_bulk_add_visitor`, send them with
+ * `bs_submit_bulk`, and free the bulk with `bs_bulk_free` in every case. On success `*out` is
+ * the new bulk; on failure it is NULL. The listener id and message are validated by
+ * `bs_submit_bulk` (an empty one is a `BS_ERR_VALIDATION` there, with every other field error).
+ */
+bs_status bs_bulk_new(const char *listener_id, const char *message, bs_bulk **out, bs_error **err);
+
+/**
+ * Adds the next visitor to a bulk: one JSON object with the wire (camelCase) field names, as
+ * for `bs_submit_visitor`. It is validated now and kept only as compact JSON text.
+ *
+ * - A field problem (bad phone number, a visitor that is not an object, ...) returns `BS_OK`:
+ *   it is recorded with its path (`visitors[INDEX].field`, INDEX counting from 0 in the order
+ *   of the calls) and `bs_submit_bulk` reports every such problem at once as
+ *   `BS_ERR_VALIDATION`, sending nothing.
+ * - Text that is not JSON, not UTF-8, or NULL returns `BS_ERR_INVALID_ARGUMENT` (the message
+ *   names the visitor's index) *and* is remembered: `bs_submit_bulk` then refuses the bulk
+ *   with the same status. The failed call still takes its index.
+ * - A NULL bulk, or one already given to `bs_submit_bulk`, returns `BS_ERR_INVALID_ARGUMENT`.
+ */
+bs_status bs_bulk_add_visitor(bs_bulk *bulk, const char *visitor_json, bs_error **err);
+
+/**
+ * How many visitors `bs_bulk_add_visitor` has taken (failed calls included, as they take an
+ * index); unchanged by `bs_submit_bulk`. 0 for NULL.
+ */
+size_t bs_bulk_len(const bs_bulk *bulk);
+
+/**
+ * Frees a bulk, submitted or not. NULL is ignored.
+ */
+void bs_bulk_free(bs_bulk *bulk);
+
+/**
+ * Sends a bulk filled with `bs_bulk_add_visitor`: the same request, results and errors as
+ * `bs_submit_salesforce_visitors` with those visitors as its array. On success
+ * `*results_json` is a JSON array of `{"success":true,"requestId":"..."}`, one per visitor in
+ * the order they were added; `BS_ERR_PARTIAL` and `bs_error_partial_json` report a submission
+ * of which only some batches were accepted; `BS_ERR_VALIDATION` lists every field problem of
+ * every visitor (and of the listener id and message), and nothing is sent.
+ *
+ * A bulk is sent at most once. Once the client and bulk are known to be usable (not NULL,
+ * bulk not yet submitted) the bulk is spent, whatever the outcome, and its visitors' memory
+ * released: adding to it or submitting it again gives `BS_ERR_INVALID_ARGUMENT`. It must
+ * still be freed with `bs_bulk_free`.
+ */
+bs_status bs_submit_bulk(const bs_client *client,
+                         bs_bulk *bulk,
+                         char **results_json,
+                         bs_error **err);
 
 /**
  * New LendingTree Lead Post: submits a LendingTree lead (well-formed XML) and returns the

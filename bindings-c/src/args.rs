@@ -3,6 +3,7 @@
 //! (which may be a phone number or a key).
 
 use std::ffi::{CStr, CString};
+use std::fmt::Display;
 use std::os::raw::c_char;
 
 use serde_json::Value;
@@ -13,16 +14,16 @@ use crate::error::{Failure, FfiResult};
 ///
 /// # Safety
 /// `ptr` is NULL or points to a NUL-terminated string that outlives `'a`.
-pub(crate) unsafe fn required<'a>(ptr: *const c_char, name: &str) -> FfiResult<&'a str> {
+pub(crate) unsafe fn required<'a>(ptr: *const c_char, name: impl Display) -> FfiResult<&'a str> {
     // SAFETY: forwarded to the caller.
-    unsafe { optional(ptr, name) }?.ok_or_else(|| Failure::invalid(format!("{name} must not be NULL")))
+    unsafe { optional(ptr, &name) }?.ok_or_else(|| Failure::invalid(format!("{name} must not be NULL")))
 }
 
 /// An optional string argument: NULL means "not given".
 ///
 /// # Safety
 /// As [`required`].
-pub(crate) unsafe fn optional<'a>(ptr: *const c_char, name: &str) -> FfiResult<Option<&'a str>> {
+pub(crate) unsafe fn optional<'a>(ptr: *const c_char, name: impl Display) -> FfiResult<Option<&'a str>> {
     if ptr.is_null() {
         return Ok(None);
     }
@@ -34,7 +35,7 @@ pub(crate) unsafe fn optional<'a>(ptr: *const c_char, name: &str) -> FfiResult<O
 }
 
 /// Parses a JSON argument once; the value then goes to the core as it is.
-pub(crate) fn json(text: &str, name: &str) -> FfiResult<Value> {
+pub(crate) fn json(text: &str, name: impl Display) -> FfiResult<Value> {
     serde_json::from_str(text).map_err(|e| {
         // serde_json's message says what and where (line, column), never the input itself.
         Failure::invalid(format!("{name} is not valid JSON: {e}"))

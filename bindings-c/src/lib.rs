@@ -50,6 +50,25 @@ pub struct bs_client {
     inner: sdk::blocking::Client,
 }
 
+/// A bulk submission filled one visitor at a time (`bs_bulk_new`, `bs_bulk_add_visitor`), then
+/// sent by `bs_submit_bulk`: a large import never has to exist as one JSON array string. Each
+/// visitor is validated as it is added and kept only as its compact JSON text. Not thread-safe
+/// (fill it from one thread at a time); free it with `bs_bulk_free`, also after submitting.
+pub struct bs_bulk {
+    /// `None` once `bs_submit_bulk` has taken it: a bulk is sent at most once.
+    builder: Option<sdk::BulkBuilder>,
+    /// Every `bs_bulk_add_visitor` call that got as far as the visitor (whatever became of
+    /// it), so the indices in error messages and paths are the caller's own.
+    added: usize,
+    /// The first visitor argument that was not usable JSON text, reported again by
+    /// `bs_submit_bulk` (as `bs_config` does for setters): a program that does not check
+    /// every add still cannot send a bulk with a visitor missing and the indices shifted.
+    invalid: Option<String>,
+    /// Set while the core takes a visitor: should it panic halfway (`BS_ERR_INTERNAL`), the
+    /// bulk may be missing that visitor, and `bs_submit_bulk` must refuse it.
+    adding: bool,
+}
+
 /// One visitor for `bs_submit_visitor_simple`. NULL fields are not sent; `phone_number` is
 /// required by the API. Strings are UTF-8 and are only read during the call.
 #[repr(C)]
@@ -465,6 +484,144 @@ pub unsafe extern "C" fn bs_submit_salesforce_visitors(
     })
 }
 
+/// Starts a bulk submission (New SalesForce Lead Post) to `listener_id`, with an optional
+/// message for all its visitors (NULL: none): the way to submit many visitors without building
+/// one JSON array string. Add the visitors with `bs_bulk_add_visitor`, send them with
+/// `bs_submit_bulk`, and free the bulk with `bs_bulk_free` in every case. On success `*out` is
+/// the new bulk; on failure it is NULL. The listener id and message are validated by
+/// `bs_submit_bulk` (an empty one is a `BS_ERR_VALIDATION` there, with every other field error).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bs_bulk_new(
+    listener_id: *const c_char,
+    message: *const c_char,
+    out: *mut *mut bs_bulk,
+    err: *mut *mut bs_error,
+) -> bs_status {
+    guard(err, || unsafe {
+        if out.is_null() {
+            return Err(Failure::invalid("out must not be NULL"));
+        }
+        // SAFETY: checked; writable per the documented contract.
+        out.write(std::ptr::null_mut());
+        let listener_id = args::required(listener_id, "listener_id")?;
+        let message = args::optional(message, "message")?;
+        let builder = sdk::PreparedBulk::builder(listener_id, message);
+        out.write(Box::into_raw(Box::new(bs_bulk { builder: Some(builder), added: 0, invalid: None, adding: false })));
+        Ok(())
+    })
+}
+
+/// Adds the next visitor to a bulk: one JSON object with the wire (camelCase) field names, as
+/// for `bs_submit_visitor`. It is validated now and kept only as compact JSON text.
+///
+/// - A field problem (bad phone number, a visitor that is not an object, ...) returns `BS_OK`:
+///   it is recorded with its path (`visitors[INDEX].field`, INDEX counting from 0 in the order
+///   of the calls) and `bs_submit_bulk` reports every such problem at once as
+///   `BS_ERR_VALIDATION`, sending nothing.
+/// - Text that is not JSON, not UTF-8, or NULL returns `BS_ERR_INVALID_ARGUMENT` (the message
+///   names the visitor's index) *and* is remembered: `bs_submit_bulk` then refuses the bulk
+///   with the same status. The failed call still takes its index.
+/// - A NULL bulk, or one already given to `bs_submit_bulk`, returns `BS_ERR_INVALID_ARGUMENT`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bs_bulk_add_visitor(
+    bulk: *mut bs_bulk,
+    visitor_json: *const c_char,
+    err: *mut *mut bs_error,
+) -> bs_status {
+    guard(err, || unsafe {
+        // SAFETY: NULL or a live bulk, not used by another thread (documented).
+        let bulk = bulk.as_mut().ok_or_else(|| Failure::invalid("bulk must not be NULL"))?;
+        let builder = bulk.builder.as_mut().ok_or_else(already_submitted)?;
+        let index = bulk.added;
+        bulk.added += 1;
+        let visitor = args::required(visitor_json, format_args!("visitor_json (visitor {index})"))
+            .and_then(|text| args::json(text, format_args!("visitor_json (visitor {index})")));
+        bulk.adding = true;
+        let added = match visitor {
+            Ok(visitor) => {
+                builder.push(visitor);
+                Ok(())
+            }
+            Err(failure) => {
+                // A placeholder keeps the later visitors' indices (and field paths) the
+                // caller's; the core stops keeping visitors once one is wrong, so a bulk that
+                // will never be sent does not grow any more.
+                builder.push(Value::Null);
+                bulk.invalid.get_or_insert_with(|| format!("bs_bulk_add_visitor: {}", failure.message()));
+                Err(failure)
+            }
+        };
+        bulk.adding = false;
+        added
+    })
+}
+
+/// How many visitors `bs_bulk_add_visitor` has taken (failed calls included, as they take an
+/// index); unchanged by `bs_submit_bulk`. 0 for NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bs_bulk_len(bulk: *const bs_bulk) -> usize {
+    // SAFETY: NULL or a live bulk (documented).
+    guard_value(0, || unsafe { bulk.as_ref() }.map_or(0, |b| b.added))
+}
+
+/// Frees a bulk, submitted or not. NULL is ignored.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bs_bulk_free(bulk: *mut bs_bulk) {
+    guard_value((), || {
+        if !bulk.is_null() {
+            // SAFETY: a bulk from bs_bulk_new, freed once (documented).
+            drop(unsafe { Box::from_raw(bulk) });
+        }
+    })
+}
+
+/// Sends a bulk filled with `bs_bulk_add_visitor`: the same request, results and errors as
+/// `bs_submit_salesforce_visitors` with those visitors as its array. On success
+/// `*results_json` is a JSON array of `{"success":true,"requestId":"..."}`, one per visitor in
+/// the order they were added; `BS_ERR_PARTIAL` and `bs_error_partial_json` report a submission
+/// of which only some batches were accepted; `BS_ERR_VALIDATION` lists every field problem of
+/// every visitor (and of the listener id and message), and nothing is sent.
+///
+/// A bulk is sent at most once. Once the client and bulk are known to be usable (not NULL,
+/// bulk not yet submitted) the bulk is spent, whatever the outcome, and its visitors' memory
+/// released: adding to it or submitting it again gives `BS_ERR_INVALID_ARGUMENT`. It must
+/// still be freed with `bs_bulk_free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bs_submit_bulk(
+    client: *const bs_client,
+    bulk: *mut bs_bulk,
+    results_json: *mut *mut c_char,
+    err: *mut *mut bs_error,
+) -> bs_status {
+    guard(err, || unsafe {
+        args::clear(results_json);
+        let client = client_ref(client)?;
+        // SAFETY: NULL or a live bulk, not used by another thread (documented).
+        let bulk = bulk.as_mut().ok_or_else(|| Failure::invalid("bulk must not be NULL"))?;
+        let builder = bulk.builder.take().ok_or_else(already_submitted)?;
+        if let Some(message) = &bulk.invalid {
+            return Err(Failure::invalid(message.clone()));
+        }
+        if bulk.adding {
+            return Err(Failure::Local {
+                status: bs_status::BS_ERR_INTERNAL,
+                message: "an earlier bs_bulk_add_visitor failed inside the library (BS_ERR_INTERNAL): this bulk may be \
+                          missing a visitor and is not sent"
+                    .into(),
+            });
+        }
+        let prepared = builder.finish()?;
+        let results = client.listeners().submit_prepared_salesforce_visitors(prepared)?;
+        args::put_string(results_json, || to_json_string(&results), "results")
+    })
+}
+
+fn already_submitted() -> Failure {
+    Failure::invalid(
+        "bulk was already given to bs_submit_bulk (a bulk is sent at most once: start another with bs_bulk_new)",
+    )
+}
+
 /// New LendingTree Lead Post: submits a LendingTree lead (well-formed XML) and returns the
 /// answer's HTTP status in `*http_status` (0 when the call fails) and its XML in
 /// `*response_xml` (free it with `bs_string_free`). Either out-pointer may be NULL.
@@ -657,6 +814,34 @@ mod tests {
             fresh == committed,
             "include/botsplash.h is out of date: run `BOTSPLASH_UPDATE_HEADER=1 cargo build -p botsplash-c`"
         );
+    }
+
+    /// A panic inside the core while a visitor is added (BS_ERR_INTERNAL) may leave the bulk
+    /// without that visitor: such a bulk must never be sent, or the results would not line up
+    /// with the caller's visitors. Simulated by leaving the bulk as the panic would.
+    #[test]
+    fn a_bulk_interrupted_while_adding_is_never_sent() {
+        use super::*;
+        use std::ptr::null_mut;
+        let inner = ClientBuilder::new().app_id("a").api_key("k").base_url("http://127.0.0.1:9").build_blocking();
+        let client = bs_client { inner: inner.unwrap() };
+        let mut bulk: *mut bs_bulk = null_mut();
+        let mut err: *mut bs_error = null_mut();
+        unsafe {
+            assert_eq!(bs_bulk_new(c"leads".as_ptr(), std::ptr::null(), &mut bulk, null_mut()), bs_status::BS_OK);
+            let visitor = c"{\"phoneNumber\": \"7045550100\"}";
+            assert_eq!(bs_bulk_add_visitor(bulk, visitor.as_ptr(), null_mut()), bs_status::BS_OK);
+            assert!(!(*bulk).adding);
+            (*bulk).adding = true;
+            assert_eq!(bs_submit_bulk(&client, bulk, null_mut(), &mut err), bs_status::BS_ERR_INTERNAL);
+            let message = std::ffi::CStr::from_ptr(bs_error_message(err)).to_str().unwrap();
+            assert!(message.contains("missing a visitor"), "{message}");
+            bs_error_free(err);
+            // Spent like any submitted bulk.
+            assert_eq!(bs_submit_bulk(&client, bulk, null_mut(), null_mut()), bs_status::BS_ERR_INVALID_ARGUMENT);
+            assert_eq!(bs_bulk_len(bulk), 1);
+            bs_bulk_free(bulk);
+        }
     }
 
     /// The pkg-config file announces the version being built.

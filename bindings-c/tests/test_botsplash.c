@@ -946,6 +946,301 @@ static void test_partial_bulk(void) {
     bs_client_free(client);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Bulk submissions filled one visitor at a time (bs_bulk)                                     */
+
+/* A new bulk (checked). */
+static bs_bulk *new_bulk(const char *listener_id, const char *message) {
+    bs_bulk *bulk = NULL;
+    bs_error *err = NULL;
+    bs_status s = bs_bulk_new(listener_id, message, &bulk, &err);
+    CHECKF(s == BS_OK && bulk != NULL && err == NULL, "bs_bulk_new: %s %s", bs_status_name(s), bs_error_message(err));
+    bs_error_free(err);
+    return bulk;
+}
+
+/* Adds a visitor that must be taken (BS_OK). */
+#define ADD(bulk, json) EXPECT_FREE(bs_bulk_add_visitor((bulk), (json), &err), err, BS_OK)
+
+/* The "body" members of a ledger's requests, concatenated in order (malloc'd). The test bodies
+ * hold no braces inside strings, so counting braces finds each body's end. */
+static char *ledger_bodies(const char *ledger_json) {
+    size_t cap = strlen(ledger_json) + 1, len = 0;
+    char *out = malloc(cap);
+    for (const char *p = ledger_json; (p = strstr(p, "\"body\":{")) != NULL;) {
+        p += strlen("\"body\":");
+        int depth = 0;
+        do {
+            if (*p == '{') depth++;
+            if (*p == '}') depth--;
+            out[len++] = *p++;
+        } while (depth > 0 && *p);
+        out[len++] = '\n';
+    }
+    out[len] = '\0';
+    return out;
+}
+
+/* Whether the request ids of `results` (a JSON array of n results) appear in the ledger in the
+ * same order: the results are in input order when the batches ran one at a time. */
+static int results_in_ledger_order(const char *results, const char *ledger_json, int n) {
+    const char *r = results, *lp = ledger_json;
+    for (int i = 0; i < n; i++) {
+        char id[37];
+        if (!request_id_of(r, id)) return 0;
+        r = strstr(r, id) + 36;
+        const char *found = strstr(lp, id);
+        if (!found) return 0;
+        lp = found;
+    }
+    return 1;
+}
+
+static void test_bulk_builder(void) {
+    mock_reset();
+    bs_config *cfg = base_config();
+    bs_config_set_batch_size(cfg, 2);
+    bs_config_set_bulk_concurrency(cfg, 1);
+    bs_client *client = build(cfg);
+    bs_error *err = NULL;
+    char *results = NULL;
+    const char *visitors[] = {"{\"phoneNumber\": \"7045550100\"}", "{\"phoneNumber\": \"7045550101\"}",
+                              "{\"phoneNumber\": \"7045550102\", \"firstName\": \"Ann\"}",
+                              "{\"phoneNumber\": \"7045550103\", \"extendedAttributes\": {\"loan\": 250000}}",
+                              "{\"phoneNumber\": \"7045550104\", \"tzName\": \"UTC\"}"};
+    enum { N = sizeof visitors / sizeof *visitors };
+
+    /* Success: one result per visitor, in the order they were added. */
+    bs_bulk *bulk = new_bulk("bulk", "Hi all");
+    CHECK(bs_bulk_len(bulk) == 0);
+    for (int i = 0; i < N; i++) ADD(bulk, visitors[i]);
+    CHECK(bs_bulk_len(bulk) == N);
+    EXPECT_FREE(bs_submit_bulk(client, bulk, &results, &err), err, BS_OK);
+    CHECKF(count_of(results, "\"success\":true") == N && results[0] == '[', "%s", results);
+    char *l = ledger();
+    CHECK(count_of(l, "\"operation\":\"submit_salesforce_visitors\"") == 3);
+    CHECK(count_of(l, "\"args\":{\"message\":\"Hi all\"}") == 3);
+    CHECK(results_in_ledger_order(results, l, N));
+    char *bulk_bodies = ledger_bodies(l);
+    free(l);
+    bs_string_free(results);
+
+    /* Spent: adding or submitting again is an error, never a second send; len stays. */
+    EXPECT(bs_bulk_add_visitor(bulk, visitors[0], &err), err, BS_ERR_INVALID_ARGUMENT);
+    CHECKF(contains(bs_error_message(err), "already given to bs_submit_bulk"), "%s", bs_error_message(err));
+    bs_error_free(err);
+    results = (char *)&results;
+    EXPECT_FREE(bs_submit_bulk(client, bulk, &results, &err), err, BS_ERR_INVALID_ARGUMENT);
+    CHECK(results == NULL);
+    CHECK(bs_bulk_len(bulk) == N);
+    CHECK(ledger_total() == 3);
+    bs_bulk_free(bulk);
+
+    /* Exactly the requests bs_submit_salesforce_visitors sends for the same visitors. */
+    mock_reset();
+    char array[1024] = "[";
+    for (int i = 0; i < N; i++) {
+        strcat(array, visitors[i]);
+        strcat(array, i + 1 < N ? "," : "]");
+    }
+    EXPECT_FREE(bs_submit_salesforce_visitors(client, "bulk", array, "Hi all", NULL, &err), err, BS_OK);
+    l = ledger();
+    char *array_bodies = ledger_bodies(l);
+    CHECKF(strcmp(bulk_bodies, array_bodies) == 0 && count_of(bulk_bodies, "\n") == 3, "bulk:\n%sarray:\n%s",
+           bulk_bodies, array_bodies);
+    CHECK(contains(bulk_bodies, "\"extendedAttributes\":{\"loan\":250000}"));
+    free(array_bodies);
+    free(bulk_bodies);
+    free(l);
+
+    /* Field problems are recorded by add (BS_OK) and reported together by submit, with the
+     * index of the add call that brought them; nothing is sent. */
+    mock_reset();
+    bulk = new_bulk("bulk", NULL);
+    char visitor[128];
+    for (int i = 0; i < 1500; i++) {
+        if (i == 1000)
+            snprintf(visitor, sizeof visitor, "{\"phoneNumber\": \"704555%04d\", \"tzName\": \"Mars/Base\"}", i);
+        else if (i == 1499)
+            snprintf(visitor, sizeof visitor, "{\"firstName\": \"No phone\"}");
+        else
+            snprintf(visitor, sizeof visitor, "{\"phoneNumber\": \"704555%04d\"}", i);
+        bs_status s = bs_bulk_add_visitor(bulk, visitor, &err);
+        if (s != BS_OK) CHECKF(0, "add %d: %s", i, bs_error_message(err));
+        bs_error_free(err);
+    }
+    /* Visitors that are JSON but not objects: the core's validation, as in every other call. */
+    const char *not_objects[] = {"[]", "42", "\"7045550100\"", "null", "true"};
+    for (size_t i = 0; i < sizeof not_objects / sizeof *not_objects; i++) ADD(bulk, not_objects[i]);
+    CHECK(bs_bulk_len(bulk) == 1505);
+    results = (char *)&results;
+    EXPECT(bs_submit_bulk(client, bulk, &results, &err), err, BS_ERR_VALIDATION);
+    CHECK(results == NULL);
+    CHECKF(field_error_at(err, "visitors[1000].tzName") && field_error_at(err, "visitors[1499].phoneNumber") &&
+               field_error_at(err, "visitors[1500]") && field_error_at(err, "visitors[1504]"),
+           "%s", bs_error_field_errors_json(err));
+    CHECK(count_of(bs_error_field_errors_json(err), "\"path\"") == 7);
+    CHECK(contains(bs_error_json(err), "\"code\":\"VALIDATION\"") && bs_error_partial_json(err) == NULL);
+    bs_error_free(err);
+    /* The validation error spent the bulk too. */
+    EXPECT_FREE(bs_submit_bulk(client, bulk, NULL, &err), err, BS_ERR_INVALID_ARGUMENT);
+    bs_bulk_free(bulk);
+
+    /* The listener id, message and an empty bulk are validated by submit, with the visitors. */
+    bulk = new_bulk("", "");
+    EXPECT(bs_submit_bulk(client, bulk, NULL, &err), err, BS_ERR_VALIDATION);
+    CHECKF(field_error_at(err, "listenerId") && field_error_at(err, "visitors") && field_error_at(err, "args.message"),
+           "%s", bs_error_field_errors_json(err));
+    bs_error_free(err);
+    bs_bulk_free(bulk);
+    CHECK(ledger_total() == 0);
+
+    /* A bulk never submitted is simply freed. */
+    bulk = new_bulk("bulk", NULL);
+    ADD(bulk, visitors[0]);
+    bs_bulk_free(bulk);
+    CHECK(ledger_total() == 0);
+    bs_client_free(client);
+}
+
+static void test_bulk_builder_bad_input(void) {
+    mock_reset();
+    bs_client *client = default_client();
+    bs_error *err = NULL;
+    bs_bulk *bulk = (bs_bulk *)&bulk;
+
+    /* bs_bulk_new: NULL or non-UTF-8 arguments; *out is NULL after a failure. */
+    EXPECT(bs_bulk_new(NULL, NULL, &bulk, &err), err, BS_ERR_INVALID_ARGUMENT);
+    CHECK(bulk == NULL && contains(bs_error_message(err), "listener_id must not be NULL"));
+    bs_error_free(err);
+    EXPECT_FREE(bs_bulk_new("bulk", NULL, NULL, &err), err, BS_ERR_INVALID_ARGUMENT);
+    bulk = (bs_bulk *)&bulk;
+    EXPECT_FREE(bs_bulk_new("bu\xffk", NULL, &bulk, &err), err, BS_ERR_INVALID_ARGUMENT);
+    CHECK(bulk == NULL);
+    EXPECT(bs_bulk_new("bulk", "Hi \xe2\x82", &bulk, &err), err, BS_ERR_INVALID_ARGUMENT);
+    CHECK(bulk == NULL && contains(bs_error_message(err), "message is not valid UTF-8"));
+    bs_error_free(err);
+    CHECK(bs_bulk_new(NULL, NULL, &bulk, NULL) == BS_ERR_INVALID_ARGUMENT);
+
+    /* NULL handles everywhere: errors (or 0, or nothing), never a crash. */
+    CHECK(bs_bulk_len(NULL) == 0);
+    bs_bulk_free(NULL);
+    EXPECT_FREE(bs_bulk_add_visitor(NULL, VISITOR, &err), err, BS_ERR_INVALID_ARGUMENT);
+    char *results = (char *)&results;
+    EXPECT_FREE(bs_submit_bulk(client, NULL, &results, &err), err, BS_ERR_INVALID_ARGUMENT);
+    CHECK(results == NULL);
+
+    /* A NULL client does not spend the bulk: it can still be submitted. */
+    bulk = new_bulk("bulk", NULL);
+    ADD(bulk, VISITOR);
+    results = (char *)&results;
+    EXPECT(bs_submit_bulk(NULL, bulk, &results, &err), err, BS_ERR_INVALID_ARGUMENT);
+    CHECK(results == NULL && contains(bs_error_message(err), "client must not be NULL"));
+    bs_error_free(err);
+    EXPECT_FREE(bs_submit_bulk(client, bulk, &results, &err), err, BS_OK);
+    CHECK(count_of(results, "\"success\":true") == 1);
+    bs_string_free(results);
+    bs_bulk_free(bulk);
+    CHECK(ledger_total() == 1);
+
+    /* Text that is not a visitor's JSON: refused at once, naming the index but not the
+     * content, and remembered: the bulk cannot be sent with that visitor missing. */
+    mock_reset();
+    const char *not_json[] = {"", " ", "{", "{\"phoneNumber\": }", "nul", "{\"a\": 1} trailing", "{'a': 1}",
+                              "\"unterminated"};
+    for (size_t i = 0; i < sizeof not_json / sizeof *not_json; i++) {
+        bulk = new_bulk("bulk", NULL);
+        ADD(bulk, VISITOR);
+        EXPECT(bs_bulk_add_visitor(bulk, not_json[i], &err), err, BS_ERR_INVALID_ARGUMENT);
+        CHECKF(contains(bs_error_message(err), "visitor_json (visitor 1) is not valid JSON"), "input %zu: %s", i,
+               bs_error_message(err));
+        bs_error_free(err);
+        ADD(bulk, VISITOR);
+        CHECK(bs_bulk_len(bulk) == 3);
+        EXPECT(bs_submit_bulk(client, bulk, NULL, &err), err, BS_ERR_INVALID_ARGUMENT);
+        CHECKF(contains(bs_error_message(err), "bs_bulk_add_visitor: visitor_json (visitor 1) is not valid JSON"),
+               "input %zu: %s", i, bs_error_message(err));
+        bs_error_free(err);
+        bs_bulk_free(bulk);
+    }
+    bulk = new_bulk("bulk", NULL);
+    EXPECT(bs_bulk_add_visitor(bulk, "{\"phoneNumber\": \"7045550100\" \"secretish\"}", &err), err,
+           BS_ERR_INVALID_ARGUMENT);
+    CHECK(!contains(bs_error_message(err), "7045550100") && !contains(bs_error_message(err), "secretish"));
+    bs_error_free(err);
+    /* Only the first bad visitor is reported by submit; each add reports its own. */
+    EXPECT(bs_bulk_add_visitor(bulk, "{\"phoneNumber\": \"70455\xff\"}", &err), err, BS_ERR_INVALID_ARGUMENT);
+    CHECK(contains(bs_error_message(err), "visitor_json (visitor 1) is not valid UTF-8"));
+    bs_error_free(err);
+    EXPECT(bs_bulk_add_visitor(bulk, NULL, &err), err, BS_ERR_INVALID_ARGUMENT);
+    CHECK(contains(bs_error_message(err), "visitor_json (visitor 2) must not be NULL"));
+    bs_error_free(err);
+    CHECK(bs_bulk_add_visitor(bulk, "{", NULL) == BS_ERR_INVALID_ARGUMENT);
+    /* Nesting beyond the parser's limit: refused, not a stack overflow. */
+    size_t depth = 100000;
+    char *deep = malloc(depth + 1);
+    memset(deep, '{', depth);
+    deep[depth] = '\0';
+    EXPECT_FREE(bs_bulk_add_visitor(bulk, deep, &err), err, BS_ERR_INVALID_ARGUMENT);
+    free(deep);
+    CHECK(bs_bulk_len(bulk) == 5);
+    EXPECT(bs_submit_bulk(client, bulk, NULL, &err), err, BS_ERR_INVALID_ARGUMENT);
+    CHECK(contains(bs_error_message(err), "(visitor 0) is not valid JSON") &&
+          !contains(bs_error_message(err), "secretish"));
+    bs_error_free(err);
+    bs_bulk_free(bulk);
+    CHECK(ledger_total() == 0);
+    bs_client_free(client);
+}
+
+static void test_bulk_builder_partial(void) {
+    mock_reset();
+    bs_config *cfg = base_config();
+    bs_config_set_batch_size(cfg, 2);
+    bs_config_set_bulk_concurrency(cfg, 1);
+    bs_client *client = build(cfg);
+    /* The first batch goes through (a zero delay), the second gets a 500, the third never starts. */
+    mock_fault("{\"faults\": [{\"operation\": \"submit_salesforce_visitors\", \"action\": \"delay\", \"delay_ms\": 0},"
+               " {\"operation\": \"submit_salesforce_visitors\", \"action\": \"status\", \"status\": 500}]}");
+    bs_error *err = NULL;
+    bs_bulk *bulk = new_bulk("bulk", NULL);
+    char visitor[64];
+    for (int i = 0; i < 5; i++) {
+        snprintf(visitor, sizeof visitor, "{\"phoneNumber\": \"704555010%d\"}", i);
+        ADD(bulk, visitor);
+    }
+    char *results = (char *)&results;
+    EXPECT(bs_submit_bulk(client, bulk, &results, &err), err, BS_ERR_PARTIAL);
+    CHECK(results == NULL);
+    const char *partial = bs_error_partial_json(err);
+    CHECKF(contains(partial, "\"unconfirmed\":[2,3,4]") && contains(partial, "null,null,null]") &&
+               count_of(partial, "\"requestId\"") == 2 && contains(partial, "\"cause\":\"api\""),
+           "%s", partial);
+    CHECK(bs_error_outcome_unknown(err) && bs_error_http_status(err) == 500);
+    CHECK(contains(bs_error_message(err), "2 of 5 visitors accepted"));
+    char id[37];
+    char *l = ledger();
+    CHECK(request_id_of(partial, id) && contains(l, id));
+    CHECK(count_of(l, "\"operation\":\"submit_salesforce_visitors\"") == 2);
+    free(l);
+    bs_error_free(err);
+    /* Whatever the outcome, the bulk is not sent twice. */
+    EXPECT_FREE(bs_submit_bulk(client, bulk, NULL, &err), err, BS_ERR_INVALID_ARGUMENT);
+    CHECK(ledger_total() == 2);
+    bs_bulk_free(bulk);
+
+    /* A failure of the only batch is that batch's error, not a partial one. */
+    mock_reset();
+    mock_fault("{\"operation\": \"submit_salesforce_visitors\", \"action\": \"status\", \"status\": 401}");
+    bulk = new_bulk("bulk", NULL);
+    ADD(bulk, VISITOR);
+    EXPECT(bs_submit_bulk(client, bulk, NULL, &err), err, BS_ERR_AUTHENTICATION);
+    CHECK(bs_error_partial_json(err) == NULL);
+    bs_error_free(err);
+    bs_bulk_free(bulk);
+    bs_client_free(client);
+}
+
 static void test_ownership(void) {
     /* Every _free ignores NULL. */
     bs_string_free(NULL);
@@ -1282,6 +1577,9 @@ int main(void) {
     RUN(test_send_message);
     RUN(test_status_codes);
     RUN(test_partial_bulk);
+    RUN(test_bulk_builder);
+    RUN(test_bulk_builder_bad_input);
+    RUN(test_bulk_builder_partial);
     RUN(test_ownership);
     RUN(test_bad_input);
     RUN(test_threads);
