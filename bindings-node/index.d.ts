@@ -111,6 +111,12 @@ export interface Listeners {
    * New SalesForce Lead Post: sends the visitors in batches of `batchSize`, `bulkConcurrency`
    * at a time. Results come back in input order. If some batches were accepted and another
    * failed, rejects with a `PartialBulkError` saying exactly which visitors were not confirmed.
+   *
+   * `visitors` may be any iterable, a generator included. It is read a few hundred visitors at
+   * a time while the call runs (so do not change it until the Promise settles), and a large
+   * import is never held in memory all at once. Nothing is sent until every visitor has been
+   * read and validated: one invalid visitor refuses the whole call with a `ValidationError`
+   * listing every problem by index (`visitors[41234].phoneNumber`).
    */
   submitSalesforceVisitors(
     listenerId: string,

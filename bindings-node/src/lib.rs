@@ -6,11 +6,12 @@
 //! `BotsplashError` subclass; nothing here is public API.
 //!
 //! Visitors arrive as JSON text that `index.js` made with `JSON.stringify`, and are parsed
-//! here inside the async call, on napi's tokio runtime: the JS thread never parses a bulk
-//! submission, JS values get the JSON semantics JS developers expect (`undefined` fields and
+//! here inside async calls, on napi's tokio runtime: the JS thread never parses or validates
+//! a visitor, JS values get the JSON semantics JS developers expect (`undefined` fields and
 //! functions dropped, `Date`s as ISO strings, `toJSON` honoured), and there is no cap on the
-//! number of values in a bulk submission. Wrong types (a number for `phoneNumber`) survive
-//! `JSON.stringify` unchanged and reach the core's validation, which names the field.
+//! number of values in a bulk submission, which arrives in chunks ([`NativeBulk`]). Wrong
+//! types (a number for `phoneNumber`) survive `JSON.stringify` unchanged and reach the core's
+//! validation, which names the field.
 //!
 //! No panic may cross into Node: synchronous exports use napi's `catch_unwind`, and every
 //! future is wrapped in [`guard`], so a panic rejects its Promise instead of aborting the
@@ -18,6 +19,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use botsplash::{ApiKeyPlacement, ClientBuilder};
@@ -319,39 +321,16 @@ impl NativeClient {
         .await
     }
 
-    /// `visitors` is the JSON text of an array.
+    /// Starts a bulk submission; `index.js` fills it chunk by chunk (see [`NativeBulk`]).
     #[napi(catch_unwind)]
-    pub async fn submit_salesforce_visitors(
-        &self,
-        listener_id: String,
-        visitors: String,
-        message: Option<String>,
-    ) -> napi::Result<Vec<ListenerResult>> {
-        let client = self.inner.clone();
-        guard(async move {
-            // index.js always sends an array. Each visitor is parsed from its slice of the
-            // text only while the core validates and encodes it, so a large import is never
-            // held as a tree of values.
-            let raw: Vec<&RawValue> = serde_json::from_str(&visitors).map_err(|e| invalid_json("visitors", &e))?;
-            // A slice the outer parse accepted can still fail as a value (nesting too deep, a
-            // lone surrogate): remember the first such error and report it instead.
-            let unreadable = std::sync::OnceLock::new();
-            let visitors = raw.into_iter().map(|r| {
-                serde_json::from_str::<Value>(r.get()).unwrap_or_else(|e| {
-                    let _ = unreadable.set(e);
-                    Value::Null
-                })
-            });
-            let submitted = client.listeners().submit_salesforce_visitors(&listener_id, visitors, message.as_deref());
-            if let Some(e) = unreadable.get() {
-                return Err(invalid_json("visitors", e));
-            }
-            submitted
-                .await
-                .map(|results| results.into_iter().map(ListenerResult::from).collect())
-                .map_err(|e| sdk_error(&e))
-        })
-        .await
+    pub fn bulk(&self, listener_id: String, message: Option<String>) -> NativeBulk {
+        NativeBulk {
+            client: self.inner.clone(),
+            state: Arc::new(Mutex::new(Some(Pending {
+                builder: botsplash::PreparedBulk::builder(&listener_id, message.as_deref()),
+                unreadable: None,
+            }))),
+        }
     }
 
     #[napi(catch_unwind)]
@@ -385,6 +364,104 @@ impl NativeClient {
                 .messages()
                 .send(&text, visitor)
                 .await
+                .map_err(|e| sdk_error(&e))
+        })
+        .await
+    }
+}
+
+/// A bulk submission being filled: `index.js` walks the caller's iterable, stringifies a chunk
+/// of visitors at a time and hands each chunk's JSON text to [`push`](NativeBulk::push), which
+/// parses, validates and encodes it on the runtime while the JS thread prepares the next one.
+/// So neither the caller's whole list of objects nor one JSON text of all of them ever exists;
+/// the core keeps each visitor only as its encoded JSON. Nothing is sent before
+/// [`submit`](NativeBulk::submit), which reports every validation error at once.
+#[napi]
+pub struct NativeBulk {
+    client: botsplash::Client,
+    /// `None` once submitted. The lock is never held across an await: `index.js` awaits each
+    /// push before starting the next, and the lock only keeps a misuse from tearing a chunk.
+    state: Arc<Mutex<Option<Pending>>>,
+}
+
+struct Pending {
+    builder: botsplash::BulkBuilder,
+    /// The first visitor text that does not parse as a value (nested too deep, a lone
+    /// surrogate). It is the whole call's error, as before: the rest is not worth validating.
+    unreadable: Option<serde_json::Error>,
+}
+
+impl Pending {
+    /// `chunk` is the JSON text of an array of the next visitors, in order; each is parsed from
+    /// its slice of the text only while the core validates and encodes it.
+    fn push_chunk(&mut self, chunk: &str) {
+        if self.unreadable.is_some() {
+            return;
+        }
+        let raw: Vec<&RawValue> = match serde_json::from_str(chunk) {
+            Ok(raw) => raw,
+            Err(e) => {
+                self.unreadable = Some(e);
+                return;
+            }
+        };
+        for r in raw {
+            match serde_json::from_str::<Value>(r.get()) {
+                Ok(visitor) => self.builder.push(visitor),
+                Err(e) => {
+                    self.unreadable = Some(e);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// The state of a bulk submission that was already sent or whose filling panicked: only
+/// reachable by calling the internal API out of order.
+fn bulk_not_open() -> napi::Error {
+    napi::Error::new(
+        Status::InvalidArg,
+        "this bulk submission was already submitted or failed",
+    )
+}
+
+#[napi]
+impl NativeBulk {
+    /// Adds the next visitors: `chunk` is the JSON text of an array. Resolves once they are
+    /// validated and encoded; validation errors wait for [`submit`](NativeBulk::submit).
+    #[napi(catch_unwind)]
+    pub async fn push(&self, chunk: String) -> napi::Result<()> {
+        let state = Arc::clone(&self.state);
+        guard(async move {
+            let mut state = state.lock().map_err(|_| bulk_not_open())?;
+            state.as_mut().ok_or_else(bulk_not_open)?.push_chunk(&chunk);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Validates the whole submission (every field error at once) and sends it in batches;
+    /// results in input order.
+    #[napi(catch_unwind)]
+    pub async fn submit(&self) -> napi::Result<Vec<ListenerResult>> {
+        let client = self.client.clone();
+        let state = Arc::clone(&self.state);
+        guard(async move {
+            let pending = state
+                .lock()
+                .map_err(|_| bulk_not_open())?
+                .take()
+                .ok_or_else(bulk_not_open)?;
+            if let Some(e) = pending.unreadable {
+                return Err(invalid_json("visitors", &e));
+            }
+            let prepared = pending.builder.finish().map_err(|e| sdk_error(&e))?;
+            client
+                .listeners()
+                .submit_prepared_salesforce_visitors(prepared)
+                .await
+                .map(|results| results.into_iter().map(ListenerResult::from).collect())
                 .map_err(|e| sdk_error(&e))
         })
         .await

@@ -201,3 +201,65 @@ test('a huge visitor list with one bad entry is refused as a whole', async () =>
   visitors[12_345] = { phoneNumber: '1' }
   await invalid(client.listeners.submitSalesforceVisitors('sf', visitors), [['visitors[12345].phoneNumber', /digits/]])
 })
+
+// A generator is read a chunk at a time; the indices in the errors are still those of the
+// whole input, including on either side of a chunk boundary (every 512 visitors) and far in.
+test('bulk from a generator: every error anywhere in it, by its index in the whole input', async () => {
+  let finished = false
+  function* visitors() {
+    for (let i = 0; i < 50_000; i++) {
+      if (i === 511) yield 'not a visitor'
+      else if (i === 512) yield null
+      else if (i === 1024) yield { phoneNumber: 7045550100 }
+      else if (i === 41_234) yield { phoneNumber: '1' }
+      else if (i === 49_999) yield { phoneNumber: '7045550100', tzName: 'Nowhere/Land' }
+      else yield { phoneNumber: `704555${String(i % 10_000).padStart(4, '0')}`, clientVisitorId: `crm-${i}` }
+    }
+    finished = true
+  }
+  await invalid(client.listeners.submitSalesforceVisitors('sf', visitors()), [
+    ['visitors[511]', /must be an object, not a string/],
+    ['visitors[512]', /must be an object, not null/],
+    ['visitors[1024].phoneNumber', /must be a string/],
+    ['visitors[41234].phoneNumber', /digits/],
+    ['visitors[49999].tzName', /IANA/],
+  ])
+  assert.ok(finished, 'every visitor was read before the call was refused')
+})
+
+test('bulk: a value JSON cannot hold in the middle of a generator is a TypeError; the generator is closed', async () => {
+  const unhandled = []
+  const onUnhandled = (reason) => unhandled.push(reason)
+  process.on('unhandledRejection', onUnhandled)
+  try {
+    let read = 0
+    let closed = false
+    function* visitors() {
+      try {
+        for (let i = 0; i < 50_000; i++) {
+          read++
+          yield i === 30_000 ? { phoneNumber: '7045550100', deliveryStatus: 202n } : { phoneNumber: '7045550100' }
+        }
+      } finally {
+        closed = true
+      }
+    }
+    await typeError(client.listeners.submitSalesforceVisitors('sf', visitors()), /visitors cannot be sent as JSON/)
+    assert.ok(closed, "the generator's finally block ran")
+    assert.ok(read > 30_000 && read < 50_000, `read ${read} visitors: it stops at the bad chunk`)
+
+    // The iterable's own error comes through unchanged.
+    const broken = (function* () {
+      yield { phoneNumber: '7045550100' }
+      for (let i = 0; i < 2000; i++) yield { phoneNumber: '7045550101' }
+      throw new RangeError('the CSV ended early')
+    })()
+    await assert.rejects(client.listeners.submitSalesforceVisitors('sf', broken), { name: 'RangeError', message: 'the CSV ended early' })
+
+    // Let any push still in flight settle before looking for unhandled rejections.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.deepEqual(unhandled, [])
+  } finally {
+    process.off('unhandledRejection', onUnhandled)
+  }
+})

@@ -129,6 +129,38 @@ test('submitSalesforceVisitors accepts any iterable', async () => {
   )
 })
 
+test('a large generator is read chunk by chunk while the call runs; results in input order', async () => {
+  const client = new Client(mock.options({ batchSize: 250 }))
+  const count = 3000
+  // Event-loop turns taken while the generator was being read: an iterable gathered (or
+  // stringified) in one go would give none.
+  let reading = true
+  let turns = 0
+  const tick = () => {
+    if (!reading) return
+    turns++
+    setImmediate(tick)
+  }
+  function* visitors() {
+    setImmediate(tick)
+    for (let i = 0; i < count; i++) yield { phoneNumber: `704555${String(i).padStart(4, '0')}`, clientVisitorId: `g${i}` }
+    reading = false
+  }
+  const results = await client.listeners.submitSalesforceVisitors('sf', visitors())
+  assert.ok(turns > 0, 'the event loop ran while the generator was being read')
+  assert.equal(results.length, count)
+
+  const { requests } = await mock.ledger()
+  assert.equal(requests.length, count / 250)
+  const byVisitor = new Map()
+  for (const r of requests) r.body.visitors.forEach((v, i) => byVisitor.set(v.clientVisitorId, r.request_ids[i]))
+  assert.equal(byVisitor.size, count)
+  assert.deepEqual(
+    results.map((r) => r.requestId),
+    Array.from({ length: count }, (_, i) => byVisitor.get(`g${i}`)),
+  )
+})
+
 test('bulkConcurrency bounds how many batches are in flight', async () => {
   const visitors = Array.from({ length: 3 }, (_, i) => ({ phoneNumber: `704555010${i}` }))
   const timed = async (bulkConcurrency) => {
