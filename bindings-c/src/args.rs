@@ -6,6 +6,7 @@ use std::ffi::{CStr, CString};
 use std::fmt::Display;
 use std::os::raw::c_char;
 
+use sdk::VisitorPayload;
 use serde_json::Value;
 
 use crate::error::{Failure, FfiResult};
@@ -36,10 +37,18 @@ pub(crate) unsafe fn optional<'a>(ptr: *const c_char, name: impl Display) -> Ffi
 
 /// Parses a JSON argument once; the value then goes to the core as it is.
 pub(crate) fn json(text: &str, name: impl Display) -> FfiResult<Value> {
-    serde_json::from_str(text).map_err(|e| {
-        // serde_json's message says what and where (line, column), never the input itself.
-        Failure::invalid(format!("{name} is not valid JSON: {e}"))
-    })
+    serde_json::from_str(text).map_err(|e| not_json(name, &e))
+}
+
+/// A visitor's JSON text for the core, which checks it and sends it as written (no JSON tree
+/// per call); refused exactly where [`json`] would refuse it.
+pub(crate) fn visitor_json(text: &str, name: impl Display) -> FfiResult<VisitorPayload> {
+    VisitorPayload::from_json(text).map_err(|e| not_json(name, &e))
+}
+
+fn not_json(name: impl Display, e: &serde_json::Error) -> Failure {
+    // serde_json's message says what and where (line, column), never the input itself.
+    Failure::invalid(format!("{name} is not valid JSON: {e}"))
 }
 
 /// Stores `value` through an optional out-pointer.

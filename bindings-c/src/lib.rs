@@ -18,7 +18,7 @@ use std::ffi::CString;
 use std::os::raw::{c_char, c_int};
 use std::time::Duration;
 
-use sdk::{ApiKeyPlacement, ClientBuilder};
+use sdk::{ApiKeyPlacement, ClientBuilder, VisitorPayload};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -431,7 +431,7 @@ pub unsafe extern "C" fn bs_submit_visitor(
         args::clear(result_json);
         let client = client_ref(client)?;
         let listener_id = args::required(listener_id, "listener_id")?;
-        let visitor = args::json(args::required(visitor_json, "visitor_json")?, "visitor_json")?;
+        let visitor = args::visitor_json(args::required(visitor_json, "visitor_json")?, "visitor_json")?;
         let message = args::optional(message, "message")?;
         let result = client.listeners().submit_visitor(listener_id, visitor, message)?;
         args::put_string(result_json, || to_json_string(&result), "result")
@@ -459,8 +459,8 @@ pub unsafe extern "C" fn bs_submit_salesforce_visitors(
         let client = client_ref(client)?;
         let listener_id = args::required(listener_id, "listener_id")?;
         let text = args::required(visitors_json, "visitors_json")?;
-        // Borrowed slices of the caller's text: each visitor becomes a JSON value only while
-        // the core validates and encodes it, so a large import is never held as objects.
+        // Borrowed slices of the caller's text: the core checks each visitor and keeps only its
+        // text, so a large import is never held as objects.
         let visitors: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => Failure::invalid("visitors_json must be a JSON array of visitor objects"),
             _ => Failure::invalid(format!("visitors_json is not valid JSON: {e}")),
@@ -470,9 +470,9 @@ pub unsafe extern "C" fn bs_submit_salesforce_visitors(
         // the first such error and report it instead of the validation error it causes.
         let mut unreadable = None;
         let visitors = visitors.into_iter().map(|raw| {
-            serde_json::from_str::<Value>(raw.get()).unwrap_or_else(|e| {
+            VisitorPayload::from_json(raw.get()).unwrap_or_else(|e| {
                 unreadable.get_or_insert(e);
-                Value::Null
+                VisitorPayload::Json(Value::Null)
             })
         });
         let submitted = client.listeners().submit_salesforce_visitors(listener_id, visitors, message);
@@ -535,7 +535,7 @@ pub unsafe extern "C" fn bs_bulk_add_visitor(
         let index = bulk.added;
         bulk.added += 1;
         let visitor = args::required(visitor_json, format_args!("visitor_json (visitor {index})"))
-            .and_then(|text| args::json(text, format_args!("visitor_json (visitor {index})")));
+            .and_then(|text| args::visitor_json(text, format_args!("visitor_json (visitor {index})")));
         bulk.adding = true;
         let added = match visitor {
             Ok(visitor) => {

@@ -310,7 +310,7 @@ impl NativeClient {
     ) -> napi::Result<ListenerResult> {
         let client = self.inner.clone();
         guard(async move {
-            let visitor = parse_json(&visitor, "visitor")?;
+            let visitor = botsplash::VisitorPayload::from_json(&visitor).map_err(|e| invalid_json("visitor", &e))?;
             client
                 .listeners()
                 .submit_visitor(&listener_id, visitor, message.as_deref())
@@ -406,7 +406,7 @@ impl Pending {
             }
         };
         for r in raw {
-            match serde_json::from_str::<Value>(r.get()) {
+            match botsplash::VisitorPayload::from_json(r.get()) {
                 Ok(visitor) => self.builder.push(visitor),
                 Err(e) => {
                     self.unreadable = Some(e);

@@ -6,6 +6,7 @@
 //! rather than stop at the first serde failure. Both are checked by the same rules.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// VisitorNewSubmit: one person to engage. Only `phone_number` is required by the API.
@@ -67,12 +68,30 @@ impl From<&Visitor> for Value {
 
 /// A visitor as the operations take it. Converts from [`Visitor`] (sent as it serializes,
 /// with no intermediate JSON tree), `serde_json::Value` and a JSON object map.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 // Moved once per call; boxing would only add an allocation.
 #[allow(clippy::large_enum_variant)]
 pub enum VisitorPayload {
     Typed(Visitor),
     Json(Value),
+    /// JSON text of an object, checked from the text and sent as written: what bindings whose
+    /// callers hand over JSON text (C, C#, Node.js) use. Build it with [`VisitorPayload::from_json`].
+    JsonText(Box<RawValue>),
+}
+
+impl VisitorPayload {
+    /// A visitor from JSON text, refusing exactly the texts `serde_json::Value` refuses (bad
+    /// syntax, nesting deeper than 128, lone surrogates), with serde_json's error. A valid text
+    /// is kept as written (number spellings and field order included) and checked when sent.
+    pub fn from_json(text: &str) -> Result<VisitorPayload, serde_json::Error> {
+        // A scan accepts what a `Value` refuses: lone surrogates in `\u` escapes, and nesting
+        // deeper than 128 (at most as deep as there are brackets). Such texts are parsed whole.
+        let brackets = text.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+        if brackets > 128 || text.contains("\\u") {
+            return serde_json::from_str::<Value>(text).map(VisitorPayload::Json);
+        }
+        serde_json::from_str::<Box<RawValue>>(text).map(VisitorPayload::JsonText)
+    }
 }
 
 impl From<Visitor> for VisitorPayload {

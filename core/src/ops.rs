@@ -103,7 +103,12 @@ impl BulkBuilder {
         let visitor = checked_visitor(visitor.into(), &format_args!("visitors[{i}]"), &mut self.errors);
         // Once anything is wrong nothing will be sent: keep validating, stop encoding.
         if self.errors.is_empty() {
-            match serde_json::value::to_raw_value(&visitor.as_body()) {
+            let encoded = match visitor {
+                // Already checked JSON text: kept as it is.
+                CheckedVisitor::JsonText(raw) => Ok(raw),
+                other => serde_json::value::to_raw_value(&other.as_body()),
+            };
+            match encoded {
                 Ok(raw) => self.visitors.push(raw),
                 // A JSON value always encodes; should that ever change, it is this visitor's error.
                 Err(e) => self.errors.push(format!("visitors[{i}]"), format!("could not be encoded: {e}")),
@@ -277,6 +282,7 @@ pub(crate) async fn send_message(cfg: &Config, http: &Http, text: &str, visitor:
 enum CheckedVisitor {
     Typed(Visitor),
     Json(Value),
+    JsonText(Box<RawValue>),
 }
 
 impl CheckedVisitor {
@@ -284,6 +290,7 @@ impl CheckedVisitor {
         match self {
             CheckedVisitor::Typed(v) => VisitorBody::Typed(v),
             CheckedVisitor::Json(v) => VisitorBody::Json(v),
+            CheckedVisitor::JsonText(v) => VisitorBody::JsonText(v),
         }
     }
 }
@@ -299,6 +306,19 @@ fn checked_visitor(visitor: VisitorPayload, path: &dyn std::fmt::Display, errors
         // `extra` repeats a documented field: the JSON form keeps one value per field.
         VisitorPayload::Typed(v) => CheckedVisitor::Json(validate::visitor(Value::from(v), path, Phone::Required, errors)),
         VisitorPayload::Json(v) => CheckedVisitor::Json(validate::visitor(v, path, Phone::Required, errors)),
+        // Checked and later sent from its text when it can be judged from it: no JSON tree.
+        VisitorPayload::JsonText(raw) if validate::raw_visitor(&raw, path, Phone::Required, errors) => {
+            CheckedVisitor::JsonText(raw)
+        }
+        VisitorPayload::JsonText(raw) => match serde_json::from_str::<Value>(raw.get()) {
+            Ok(v) => CheckedVisitor::Json(validate::visitor(v, path, Phone::Required, errors)),
+            // `VisitorPayload::from_json` refuses what a `Value` cannot hold; a payload built
+            // directly from a `RawValue` may still hold it.
+            Err(e) => {
+                errors.push(path.to_string(), format!("is not valid JSON: {e}"));
+                CheckedVisitor::Json(Value::Null)
+            }
+        },
     }
 }
 
@@ -308,6 +328,7 @@ fn checked_visitor(visitor: VisitorPayload, path: &dyn std::fmt::Display, errors
 enum VisitorBody<'a> {
     Typed(&'a Visitor),
     Json(&'a Value),
+    JsonText(&'a RawValue),
 }
 
 /// Every JSON request body, encoded in one pass straight from borrowed parts (no
@@ -387,4 +408,64 @@ fn decode_error(response: &Response, message: String) -> Error {
         .with_request_id(response.request_id.clone())
         .with_retries(response.retries)
         .with_outcome_unknown(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Field errors of a listener visitor, and the JSON it would be sent as.
+    fn check(payload: VisitorPayload) -> (Vec<crate::FieldError>, Option<Value>) {
+        let mut errors = Errors::default();
+        let visitor = checked_visitor(payload, &"visitor", &mut errors);
+        let sent = serde_json::to_string(&visitor.as_body()).unwrap();
+        match errors.finish() {
+            Ok(()) => (Vec::new(), Some(serde_json::from_str(&sent).unwrap())),
+            Err(e) => (e.field_errors().to_vec(), None),
+        }
+    }
+
+    #[test]
+    fn json_text_is_judged_and_sent_as_the_json_tree_would_be() {
+        let texts = [
+            r#"{"phoneNumber": "+1 704 555 0100", "firstName": "Ann", "deliveryStatus": 202,
+                "agentClientUserId": ["a1", "a2"], "extendedAttributes": {"loan": [1, 2.5]}, "x": null}"#,
+            r#"{"phoneNumber": "12", "email": "nope", "state": "XX", "tzName": "Mars/Base", "agentClientUserId": ""}"#,
+            r#"{"firstName": "no phone"}"#,
+            r#"{"phoneNumber": "7045550100", "agentClientUserId": ["a", " "]}"#,
+            // Each of these takes the JSON-tree path: a documented field null, of another
+            // type or twice, an escape, not an object.
+            r#"{"phoneNumber": "7045550100", "email": null}"#,
+            r#"{"phoneNumber": 7045550100}"#,
+            r#"{"phoneNumber": "7045550100", "deliveryStatus": 2.5}"#,
+            r#"{"phoneNumber": "7045550100", "deliveryStatus": "202"}"#,
+            r#"{"phoneNumber": "7045550100", "extendedAttributes": []}"#,
+            r#"{"phoneNumber": "7045550100", "agentClientUserId": ["a", 7]}"#,
+            r#"{"phoneNumber": "7045550100", "phoneNumber": "12"}"#,
+            r#"{"phoneNumber": "7045550100", "firstName": "Zo\u00eb"}"#,
+            r#"{"phoneNumber": "7045550100", "firstName": "tab\there"}"#,
+            r#"[1, 2]"#,
+            r#""a visitor""#,
+        ];
+        for text in texts {
+            let from_tree = check(VisitorPayload::Json(serde_json::from_str(text).unwrap()));
+            let from_text = check(VisitorPayload::from_json(text).unwrap());
+            assert_eq!(from_text, from_tree, "{text}");
+        }
+        // A valid text is sent as written: number spellings and member order kept.
+        let text = r#"{"phoneNumber":"7045550100","amount":1.50,"big":123456789012345678901234567890}"#;
+        let mut errors = Errors::default();
+        let visitor = checked_visitor(VisitorPayload::from_json(text).unwrap(), &"visitor", &mut errors);
+        assert!(errors.is_empty());
+        assert_eq!(serde_json::to_string(&visitor.as_body()).unwrap(), text);
+    }
+
+    #[test]
+    fn json_text_refuses_what_a_json_tree_refuses() {
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        for text in [deep.as_str(), r#"{"phoneNumber": "7045550100", "x": "\ud800"}"#, "{", "", "{} {}"] {
+            assert!(serde_json::from_str::<Value>(text).is_err(), "{text}");
+            assert!(VisitorPayload::from_json(text).is_err(), "{text}");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! Input checks run before anything is sent (DESIGN.md "Validation"). Each check appends to
 //! one list so the user sees every field error at once, each with its path.
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::error::FieldError;
@@ -269,6 +270,151 @@ pub(crate) fn typed_visitor(v: &Visitor, path: &dyn std::fmt::Display, phone: Ph
     });
     Fields::of_typed(v, agent_ids.as_ref())
     .check(path, phone, errors);
+}
+
+/// Checks a visitor given as JSON text without building a JSON tree: only the documented
+/// fields are read (as borrowed strings where they have no escapes), and the text is sent as
+/// written. Returns `false`, recording nothing, when the text needs the JSON-tree path to be
+/// judged exactly as it always is: not an object, a documented field that is `null`, of the
+/// wrong type or given twice, or any `\u` escape (serde_json's tree refuses lone surrogates
+/// that a scan lets through). The caller then checks it with [`visitor`].
+pub(crate) fn raw_visitor(raw: &RawValue, path: &dyn std::fmt::Display, phone: Phone, errors: &mut Errors) -> bool {
+    let text = raw.get();
+    if text.contains("\\u") {
+        return false;
+    }
+    let Ok(RawObject(entries)) = serde_json::from_str::<RawObject<'_>>(text) else { return false };
+    let mut strings: [Option<Text<'_>>; 9] = Default::default();
+    let mut agent: Option<Vec<Text<'_>>> = None;
+    let mut agent_one: Option<Text<'_>> = None;
+    let (mut delivery_status, mut extended_attributes) = (false, false);
+    for (key, value) in &entries {
+        let value = value.get();
+        let string_slot = match key.as_ref() {
+            "clientVisitorId" => Some(0),
+            "teamCode" => Some(1),
+            "firstName" => Some(2),
+            "lastName" => Some(3),
+            "email" => Some(4),
+            "phoneNumber" => Some(5),
+            "state" => Some(6),
+            "tzName" => Some(7),
+            _ => None,
+        };
+        if let Some(i) = string_slot {
+            let Ok(s) = serde_json::from_str::<Text<'_>>(value) else { return false };
+            if strings[i].replace(s).is_some() {
+                return false;
+            }
+            continue;
+        }
+        match key.as_ref() {
+            "agentClientUserId" => {
+                if agent.is_some() || agent_one.is_some() {
+                    return false;
+                }
+                if value.starts_with('"') {
+                    let Ok(one) = serde_json::from_str::<Text<'_>>(value) else { return false };
+                    agent_one = Some(one);
+                } else {
+                    let Ok(many) = serde_json::from_str::<Vec<Text<'_>>>(value) else { return false };
+                    agent = Some(many);
+                }
+            }
+            "deliveryStatus" => {
+                let integer = serde_json::from_str::<i64>(value).is_ok() || serde_json::from_str::<u64>(value).is_ok();
+                let repeated = std::mem::replace(&mut delivery_status, true);
+                if repeated || !integer {
+                    return false;
+                }
+            }
+            "extendedAttributes" => {
+                let repeated = std::mem::replace(&mut extended_attributes, true);
+                if repeated || !value.starts_with('{') {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    let agent_ids = match (agent_one.as_ref(), agent.as_ref()) {
+        (Some(one), _) => Some(AgentIds::One(one.as_str())),
+        (None, Some(many)) => Some(AgentIds::Many(many.iter().map(|s| Slot::Given(s.as_str())).collect())),
+        (None, None) => None,
+    };
+    let text_of = |i: usize| Slot::from_option(strings[i].as_ref().map(Text::as_str));
+    let fields = Fields {
+        client_visitor_id: text_of(0),
+        agent_client_user_id: Slot::from_option(agent_ids.as_ref()),
+        team_code: text_of(1),
+        first_name: text_of(2),
+        last_name: text_of(3),
+        email: text_of(4),
+        phone_number: text_of(5),
+        state: text_of(6),
+        tz_name: text_of(7),
+        delivery_status: if delivery_status { Slot::Given(&()) } else { Slot::Missing },
+        extended_attributes: if extended_attributes { Slot::Given(&()) } else { Slot::Missing },
+    };
+    fields.check(path, phone, errors);
+    true
+}
+
+/// A JSON object's members in order, keys and values borrowed from the text.
+struct RawObject<'a>(Vec<(Text<'a>, &'a RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for RawObject<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = RawObject<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(12));
+                while let Some(entry) = map.next_entry::<Text<'de>, &'de RawValue>()? {
+                    entries.push(entry);
+                }
+                Ok(RawObject(entries))
+            }
+        }
+        deserializer.deserialize_map(Members)
+    }
+}
+
+/// A JSON string, borrowed from the text when it has no escapes.
+struct Text<'a>(std::borrow::Cow<'a, str>);
+
+impl Text<'_> {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Chars;
+        impl<'de> serde::de::Visitor<'de> for Chars {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(std::borrow::Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Chars)
+    }
 }
 
 /// Whether a typed visitor's `extra` map names a documented field.
