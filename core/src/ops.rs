@@ -444,6 +444,7 @@ mod tests {
             r#"{"phoneNumber": "7045550100", "phoneNumber": "12"}"#,
             r#"{"phoneNumber": "7045550100", "firstName": "Zo\u00eb"}"#,
             r#"{"phoneNumber": "7045550100", "firstName": "tab\there"}"#,
+            r#"{"phoneNumber": "7045550100", "firstName": "say \"hi\"", "email": "", "state": " nc "}"#,
             r#"[1, 2]"#,
             r#""a visitor""#,
         ];

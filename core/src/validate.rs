@@ -302,7 +302,7 @@ pub(crate) fn raw_visitor(raw: &RawValue, path: &dyn std::fmt::Display, phone: P
             _ => None,
         };
         if let Some(i) = string_slot {
-            let Ok(s) = serde_json::from_str::<Text<'_>>(value) else { return false };
+            let Some(s) = json_string(value) else { return false };
             if strings[i].replace(s).is_some() {
                 return false;
             }
@@ -314,7 +314,7 @@ pub(crate) fn raw_visitor(raw: &RawValue, path: &dyn std::fmt::Display, phone: P
                     return false;
                 }
                 if value.starts_with('"') {
-                    let Ok(one) = serde_json::from_str::<Text<'_>>(value) else { return false };
+                    let Some(one) = json_string(value) else { return false };
                     agent_one = Some(one);
                 } else {
                     let Ok(many) = serde_json::from_str::<Vec<Text<'_>>>(value) else { return false };
@@ -358,6 +358,17 @@ pub(crate) fn raw_visitor(raw: &RawValue, path: &dyn std::fmt::Display, phone: P
     };
     fields.check(path, phone, errors);
     true
+}
+
+/// The text of a JSON value that is a string (`None` for any other value). `value` is valid
+/// JSON, so a string without a backslash is exactly what lies between its quotes.
+fn json_string(value: &str) -> Option<Text<'_>> {
+    let inner = value.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        serde_json::from_str::<Text<'_>>(value).ok()
+    } else {
+        Some(Text(std::borrow::Cow::Borrowed(inner)))
+    }
 }
 
 /// A JSON object's members in order, keys and values borrowed from the text.
