@@ -165,9 +165,10 @@ install_smoke() {
 stage "install steps, pkg-config, examples/hello.c" install_smoke
 
 # --- 7. C# -------------------------------------------------------------------------------------
+# csharp/MockServer.cs (the mock process and its control API) goes into both test programs.
 stage "C# wrapper (mcs + mono)" bash -c '
     mcs -nologo -warnaserror -target:library -out:"$3/Botsplash.dll" "$1/csharp/Botsplash.cs" &&
-    mcs -nologo -warnaserror -r:"$3/Botsplash.dll" -r:System.Core.dll -out:"$3/Tests.exe" "$1/csharp/Tests.cs" &&
+    mcs -nologo -warnaserror -r:"$3/Botsplash.dll" -r:System.Core.dll -out:"$3/Tests.exe" "$1/csharp/Tests.cs" "$1/csharp/MockServer.cs" &&
     LD_LIBRARY_PATH="$2${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" mono "$3/Tests.exe"
 ' _ "$here" "$lib_dir" "$out"
 
@@ -188,7 +189,7 @@ stage "conformance suite through the C API, -fsanitize=address,undefined" bash -
 
 # One assembly with the wrapper, so the runner can use its internal JSON reader.
 stage "conformance suite through the C# wrapper" bash -c '
-    mcs -nologo -warnaserror -r:System.Core.dll -out:"$3/Conformance.exe" "$1/csharp/Conformance.cs" "$1/csharp/Botsplash.cs" &&
+    mcs -nologo -warnaserror -r:System.Core.dll -out:"$3/Conformance.exe" "$1/csharp/Conformance.cs" "$1/csharp/MockServer.cs" "$1/csharp/Botsplash.cs" &&
     LD_LIBRARY_PATH="$2${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" mono "$3/Conformance.exe" "$4"
 ' _ "$here" "$lib_dir" "$out" "$cases"
 

@@ -4,8 +4,8 @@
 // key means. A key this runner does not understand, anywhere in a case, fails that case.
 //
 // Compiled into one assembly with Botsplash.cs, so that it can read JSON with the wrapper's
-// internal reader (Mono's base install has no JSON library):
-//   mcs -r:System.Core.dll -out:Conformance.exe Conformance.cs Botsplash.cs
+// internal reader (Mono's base install has no JSON library), and with MockServer.cs:
+//   mcs -r:System.Core.dll -out:Conformance.exe Conformance.cs MockServer.cs Botsplash.cs
 //   LD_LIBRARY_PATH=target/debug mono Conformance.exe [CASES_DIR]
 // CASES_DIR defaults to conformance/cases under the working directory or its parent. The mock
 // comes from $BOTSPLASH_MOCK_BIN, else target/debug/botsplash-mock found the same way.
@@ -14,7 +14,6 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Linq;
@@ -131,73 +130,14 @@ static class Conformance
     }
 
     // ---------------------------------------------------------------------------------------
-    // The mock server and its control API
+    // The mock server (MockServer.cs) and its control API
 
-    static Process mock;
-    static string mockUrl;
-
-    static string MockBinary()
-    {
-        var env = Environment.GetEnvironmentVariable("BOTSPLASH_MOCK_BIN");
-        if (!string.IsNullOrEmpty(env)) return env;
-        foreach (var candidate in new[] { "target/debug/botsplash-mock", "../target/debug/botsplash-mock" })
-            if (File.Exists(candidate)) return Path.GetFullPath(candidate);
-        throw new Exception("botsplash-mock not found: build it (cargo build -p botsplash-mock) or set BOTSPLASH_MOCK_BIN");
-    }
-
-    static void StartMock()
-    {
-        // The mock's defaults, as the README asks of every runner (any listener id).
-        var info = new ProcessStartInfo(MockBinary(), "--port 0")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        mock = Process.Start(info);
-        mock.ErrorDataReceived += (s, e) => { };
-        mock.BeginErrorReadLine();
-        var line = mock.StandardOutput.ReadLine() ?? "";
-        const string prefix = "listening on ";
-        if (!line.StartsWith(prefix, StringComparison.Ordinal)) throw new Exception("unexpected first line from the mock: " + line);
-        mockUrl = line.Substring(prefix.Length).Trim();
-    }
-
-    /// <summary>One control request; returns the HTTP status and the body, whatever the status.</summary>
-    static int Control(string method, string path, string body, out string answer)
-    {
-        var request = (HttpWebRequest)WebRequest.Create(mockUrl + path);
-        request.Method = method;
-        request.Proxy = null;
-        if (body != null)
-        {
-            var bytes = Encoding.UTF8.GetBytes(body);
-            request.ContentType = "application/json";
-            request.ContentLength = bytes.Length;
-            using (var stream = request.GetRequestStream()) stream.Write(bytes, 0, bytes.Length);
-        }
-        HttpWebResponse response;
-        try
-        {
-            response = (HttpWebResponse)request.GetResponse();
-        }
-        catch (WebException e)
-        {
-            response = e.Response as HttpWebResponse;
-            if (response == null) throw;
-        }
-        using (response)
-        using (var reader = new StreamReader(response.GetResponseStream(), Encoding.UTF8))
-        {
-            answer = reader.ReadToEnd();
-            return (int)response.StatusCode;
-        }
-    }
+    static MockServer mock;
 
     static string ControlOk(string method, string path, string body, string what)
     {
         string answer;
-        int status = Control(method, path, body, out answer);
+        int status = mock.Control(method, path, body, out answer);
         if (status != 200) throw Fail("{0}: HTTP {1}: {2}", what, status, answer);
         return answer;
     }
@@ -213,7 +153,7 @@ static class Conformance
 
     static string Substitute(string value)
     {
-        return value == "$MOCK" ? mockUrl : value == "$CLOSED" ? ClosedPortUrl() : value;
+        return value == "$MOCK" ? mock.Url : value == "$CLOSED" ? ClosedPortUrl() : value;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -423,7 +363,7 @@ static class Conformance
         var baseUrl = Str(config, "base_url", "config");
         if (baseUrl != null) options.BaseUrl = Substitute(baseUrl);
         // The mock is the default peer, unless the case configures the URL through the environment.
-        else if (Environment.GetEnvironmentVariable("BOTSPLASH_BASE_URL") == null) options.BaseUrl = mockUrl;
+        else if (Environment.GetEnvironmentVariable("BOTSPLASH_BASE_URL") == null) options.BaseUrl = mock.Url;
         else if (config.Count == 0) return null;
         return options;
     }
@@ -661,7 +601,8 @@ static class Conformance
         {
             try
             {
-                StartMock();
+                // The mock's defaults, as the README asks of every runner (any listener id).
+                mock = MockServer.Start();
             }
             catch (Exception e)
             {
@@ -698,11 +639,7 @@ static class Conformance
         }
         finally
         {
-            if (mock != null && !mock.HasExited)
-            {
-                mock.Kill();
-                mock.WaitForExit();
-            }
+            if (mock != null) mock.Dispose();
         }
         Console.WriteLine(passed + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;

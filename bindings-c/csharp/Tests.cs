@@ -6,10 +6,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.IO;
 using System.Linq;
-using System.Net;
-using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
 using Botsplash;
@@ -18,8 +15,7 @@ static class Tests
 {
     static int passed, failed;
     static string current = "?";
-    static Process mock;
-    static string mockUrl;
+    static MockServer mock;
 
     static void Check(bool ok, string what)
     {
@@ -64,49 +60,15 @@ static class Tests
     }
 
     // ---------------------------------------------------------------------------------------
-    // The mock server
+    // The mock server (MockServer.cs)
 
-    static string MockBinary()
-    {
-        var env = Environment.GetEnvironmentVariable("BOTSPLASH_MOCK_BIN");
-        if (!string.IsNullOrEmpty(env)) return env;
-        foreach (var candidate in new[] { "target/debug/botsplash-mock", "../target/debug/botsplash-mock", "../../target/debug/botsplash-mock" })
-            if (File.Exists(candidate)) return Path.GetFullPath(candidate);
-        throw new Exception("botsplash-mock not found: build it (cargo build -p botsplash-mock) or set BOTSPLASH_MOCK_BIN");
-    }
-
-    static void StartMock()
-    {
-        var info = new ProcessStartInfo(MockBinary(), "--port 0 --listener leads --listener bulk --listener lt")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        mock = Process.Start(info);
-        mock.ErrorDataReceived += (s, e) => { };
-        mock.BeginErrorReadLine();
-        var line = mock.StandardOutput.ReadLine() ?? "";
-        const string prefix = "listening on ";
-        if (!line.StartsWith(prefix)) throw new Exception("unexpected first line from the mock: " + line);
-        mockUrl = line.Substring(prefix.Length).Trim();
-    }
-
+    /// <summary>The response body of a control request that succeeded; throws on any other status.</summary>
     static string Control(string method, string path, string body = null)
     {
-        var request = (HttpWebRequest)WebRequest.Create(mockUrl + path);
-        request.Method = method;
-        request.Proxy = null;
-        if (body != null)
-        {
-            var bytes = Encoding.UTF8.GetBytes(body);
-            request.ContentType = "application/json";
-            request.ContentLength = bytes.Length;
-            using (var stream = request.GetRequestStream()) stream.Write(bytes, 0, bytes.Length);
-        }
-        using (var response = (HttpWebResponse)request.GetResponse())
-        using (var reader = new StreamReader(response.GetResponseStream(), Encoding.UTF8))
-            return reader.ReadToEnd();
+        string answer;
+        int status = mock.Control(method, path, body, out answer);
+        if (status < 200 || status >= 300) throw new Exception(method + " " + path + ": HTTP " + status + ": " + answer);
+        return answer;
     }
 
     static void Reset()
@@ -138,7 +100,7 @@ static class Tests
 
     static ClientOptions Options()
     {
-        return new ClientOptions { AppId = "demo-app", ApiKey = "demo-key", BaseUrl = mockUrl };
+        return new ClientOptions { AppId = "demo-app", ApiKey = "demo-key", BaseUrl = mock.Url };
     }
 
     static Visitor Ann()
@@ -157,10 +119,10 @@ static class Tests
     static void TestConfig()
     {
         Check(!string.IsNullOrEmpty(Client.Version) && Client.Version.Contains("."), "Client.Version");
-        var e = Throws<ConfigError>(() => new Client(new ClientOptions { ApiKey = "k", BaseUrl = mockUrl }), "no app id");
+        var e = Throws<ConfigError>(() => new Client(new ClientOptions { ApiKey = "k", BaseUrl = mock.Url }), "no app id");
         Check(e != null && e.Message.Contains("BOTSPLASH_APP_ID") && e.Code == "CONFIG", "ConfigError names the variable");
         Check(e is BotsplashError && e.HttpStatus == null && !e.OutcomeUnknown, "ConfigError fields");
-        Throws<ConfigError>(() => new Client(new ClientOptions { AppId = "a", BaseUrl = mockUrl }), "no credentials");
+        Throws<ConfigError>(() => new Client(new ClientOptions { AppId = "a", BaseUrl = mock.Url }), "no credentials");
         var o = Options(); o.Username = "demo"; o.Password = "demo-password";
         Throws<ConfigError>(() => new Client(o), "key and password");
         o = Options(); o.ApiKey = null; o.Username = "demo";
@@ -177,7 +139,7 @@ static class Tests
         Throws<ConfigError>(() => new Client(o), "zero batch size");
         o = Options(); o.BulkConcurrency = -3;
         Throws<ConfigError>(() => new Client(o), "negative concurrency");
-        var secret = Throws<ConfigError>(() => new Client(new ClientOptions { AppId = "a", Username = "u:x", Password = "pa55-secret", BaseUrl = mockUrl }), "bad username");
+        var secret = Throws<ConfigError>(() => new Client(new ClientOptions { AppId = "a", Username = "u:x", Password = "pa55-secret", BaseUrl = mock.Url }), "bad username");
         Check(secret != null && !secret.Message.Contains("pa55-secret"), "no secret in the message");
         Check(!Options().ToString().Contains("demo-key"), "options ToString hides the key");
 
@@ -200,7 +162,7 @@ static class Tests
         Environment.SetEnvironmentVariable("BOTSPLASH_APP_ID", "demo-app");
         Environment.SetEnvironmentVariable("BOTSPLASH_USERNAME", "demo");
         Environment.SetEnvironmentVariable("BOTSPLASH_PASSWORD", "demo-password");
-        Environment.SetEnvironmentVariable("BOTSPLASH_BASE_URL", mockUrl);
+        Environment.SetEnvironmentVariable("BOTSPLASH_BASE_URL", mock.Url);
         try
         {
             Reset();
@@ -527,8 +489,8 @@ static class Tests
             Environment.SetEnvironmentVariable(name, null);
         try
         {
-            StartMock();
-            Console.WriteLine("# mock at " + mockUrl + ", libbotsplash " + Client.Version);
+            mock = MockServer.Start("--listener", "leads", "--listener", "bulk", "--listener", "lt");
+            Console.WriteLine("# mock at " + mock.Url + ", libbotsplash " + Client.Version);
             using (var client = new Client(Options()))
             {
                 Run("config", TestConfig);
@@ -547,7 +509,7 @@ static class Tests
         }
         finally
         {
-            if (mock != null && !mock.HasExited) { mock.Kill(); mock.WaitForExit(); }
+            if (mock != null) mock.Dispose();
         }
         Console.WriteLine(passed + " passed, " + failed + " failed");
         return failed == 0 ? 0 : 1;

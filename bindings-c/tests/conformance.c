@@ -20,25 +20,16 @@
 
 #include <cjson/cJSON.h>
 
-#include <arpa/inet.h>
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
+
+#include "mock_server.h"
 
 extern char **environ;
 
@@ -88,184 +79,13 @@ static const char *key_not_in(const cJSON *obj, const char *const *allowed) {
     } while (0)
 
 /* ------------------------------------------------------------------------------------------ */
-/* The mock server: one process for the whole run, driven over its /__mock control API.      */
+/* The mock server (mock_server.h): one process for the whole run, on its defaults.           */
 
-static pid_t mock_pid = -1;
-static int mock_stdout = -1;
-static int mock_port;
-static char mock_url[256];
-
-static const char *mock_binary(void) {
-    const char *env = getenv("BOTSPLASH_MOCK_BIN");
-    if (env && *env) return env;
-    static const char *const candidates[] = {"target/debug/botsplash-mock", "../target/debug/botsplash-mock"};
-    for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++)
-        if (access(candidates[i], X_OK) == 0) return candidates[i];
-    return NULL;
-}
-
-static int start_mock(void) {
-    const char *bin = mock_binary();
-    if (!bin) {
-        fprintf(stderr, "botsplash-mock not found: build it (cargo build -p botsplash-mock) or set BOTSPLASH_MOCK_BIN\n");
-        return -1;
-    }
-    int fds[2];
-    if (pipe(fds) != 0) return -1;
-    mock_pid = fork();
-    if (mock_pid < 0) return -1;
-    if (mock_pid == 0) {
-#ifdef __linux__
-        /* Should this program crash, the mock must not outlive it. */
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
-        dup2(fds[1], STDOUT_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0) dup2(devnull, STDERR_FILENO);
-        /* The mock's defaults, as the README asks of every runner (any listener id). */
-        execl(bin, bin, "--port", "0", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    mock_stdout = fds[0]; /* kept open so a later write by the mock never gets SIGPIPE */
-    char line[256];
-    size_t n = 0;
-    while (n + 1 < sizeof line) {
-        ssize_t r = read(mock_stdout, line + n, 1);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0 || line[n] == '\n') break;
-        n++;
-    }
-    line[n] = '\0';
-    const char *prefix = "listening on ";
-    if (strncmp(line, prefix, strlen(prefix)) != 0) {
-        fprintf(stderr, "unexpected first line from the mock: %s\n", line);
-        return -1;
-    }
-    snprintf(mock_url, sizeof mock_url, "%s", line + strlen(prefix));
-    const char *colon = strrchr(mock_url, ':');
-    mock_port = colon ? atoi(colon + 1) : 0;
-    return mock_port > 0 ? 0 : -1;
-}
-
-static void stop_mock(void) {
-    if (mock_pid > 0) {
-        kill(mock_pid, SIGTERM);
-        waitpid(mock_pid, NULL, 0);
-        mock_pid = -1;
-    }
-    if (mock_stdout >= 0) close(mock_stdout);
-    mock_stdout = -1;
-}
-
-/* One HTTP/1.1 request to the control API (Connection: close, so the body ends at EOF).
- * Returns the HTTP status, or -1 when there was no answer; *body_out (if given) receives the
- * response body, malloc'd and NUL-terminated, or NULL. */
-static int control(const char *method, const char *path, const char *body, char **body_out) {
-    if (body_out) *body_out = NULL;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    struct sockaddr_in addr = {0};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)mock_port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        close(fd);
-        return -1;
-    }
-    size_t body_len = body ? strlen(body) : 0;
-    char head[512];
-    int head_len = snprintf(head, sizeof head,
-                            "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                            "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                            method, path, body_len);
-    size_t total = (size_t)head_len + body_len;
-    char *request = malloc(total);
-    if (!request) {
-        close(fd);
-        return -1;
-    }
-    memcpy(request, head, (size_t)head_len);
-    if (body_len) memcpy(request + head_len, body, body_len);
-    for (size_t sent = 0; sent < total;) {
-        ssize_t w = write(fd, request + sent, total - sent);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            free(request);
-            close(fd);
-            return -1;
-        }
-        sent += (size_t)w;
-    }
-    free(request);
-
-    size_t cap = 16384, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) break;
-        if (len + 4096 + 1 > cap) {
-            char *bigger = realloc(buf, cap *= 2);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-        }
-        ssize_t r = read(fd, buf + len, 4096);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        len += (size_t)r;
-    }
-    close(fd);
-    if (!buf) return -1;
-    buf[len] = '\0';
-    int status = -1;
-    if (sscanf(buf, "HTTP/1.1 %d", &status) != 1) status = -1;
-    char *start = strstr(buf, "\r\n\r\n");
-    if (body_out && start) {
-        *start = '\0'; /* ends the head, for the header search below */
-        start += 4;
-        if (strcasestr(buf, "\r\ntransfer-encoding: chunked")) {
-            char *in = start, *out = start;
-            for (;;) {
-                unsigned long size = strtoul(in, &in, 16);
-                in = strstr(in, "\r\n");
-                if (!in || size == 0) break;
-                in += 2;
-                memmove(out, in, size);
-                out += size;
-                in += size + 2;
-            }
-            *out = '\0';
-        }
-        *body_out = strdup(start);
-    }
-    free(buf);
-    return status;
-}
-
-/* A loopback URL on which nothing listens: a port the kernel just handed out, closed again. */
-static char *closed_port_url(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {0};
-    socklen_t addr_len = sizeof addr;
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int port = 0;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&addr, sizeof addr) == 0 &&
-        getsockname(fd, (struct sockaddr *)&addr, &addr_len) == 0)
-        port = ntohs(addr.sin_port);
-    if (fd >= 0) close(fd);
-    return why("http://127.0.0.1:%d", port);
-}
-
-/* "$MOCK" and "$CLOSED" stand for URLs; anything else is itself. Malloc'd. */
+/* "$MOCK" and "$CLOSED" (a loopback port nobody listens on) stand for URLs; anything else is
+ * itself. Malloc'd. */
 static char *substitute(const char *value) {
     if (strcmp(value, "$MOCK") == 0) return strdup(mock_url);
-    if (strcmp(value, "$CLOSED") == 0) return closed_port_url();
+    if (strcmp(value, "$CLOSED") == 0) return why("http://127.0.0.1:%d", closed_port());
     return strdup(value);
 }
 
@@ -883,8 +703,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "expected at least 40 cases in %s, found %zu\n", dir, n);
         return 2;
     }
-    if (start_mock() != 0) {
-        stop_mock();
+    /* The mock's defaults, as the README asks of every runner (any listener id). */
+    if (start_mock(NULL) != 0) {
         return 2;
     }
 

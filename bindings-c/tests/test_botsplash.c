@@ -12,24 +12,18 @@
 #define _GNU_SOURCE
 #include "botsplash.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
+
+#include "mock_server.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* A small assertion framework: every check counts, failures say where and why.              */
@@ -91,140 +85,7 @@ static int field_error_at(const bs_error *err, const char *path) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* The mock server: started once, controlled over its /__mock API with a tiny HTTP client.    */
-
-static pid_t mock_pid = -1;
-static int mock_stdout = -1;
-static int mock_port;
-static char mock_url[256];
-
-static const char *mock_binary(void) {
-    const char *env = getenv("BOTSPLASH_MOCK_BIN");
-    if (env && *env) return env;
-    static const char *candidates[] = {"target/debug/botsplash-mock", "../target/debug/botsplash-mock"};
-    for (size_t i = 0; i < sizeof candidates / sizeof *candidates; i++)
-        if (access(candidates[i], X_OK) == 0) return candidates[i];
-    return NULL;
-}
-
-static int start_mock(void) {
-    const char *bin = mock_binary();
-    if (!bin) {
-        fprintf(stderr, "botsplash-mock not found: build it (cargo build -p botsplash-mock) or set BOTSPLASH_MOCK_BIN\n");
-        return -1;
-    }
-    int fds[2];
-    if (pipe(fds) != 0) return -1;
-    mock_pid = fork();
-    if (mock_pid < 0) return -1;
-    if (mock_pid == 0) {
-#ifdef __linux__
-        /* Should this program crash, the mock must not outlive it. */
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
-        dup2(fds[1], STDOUT_FILENO);
-        close(fds[0]);
-        close(fds[1]);
-        if (!getenv("BOTSPLASH_TEST_VERBOSE")) {
-            int devnull = open("/dev/null", O_WRONLY);
-            if (devnull >= 0) dup2(devnull, STDERR_FILENO);
-        }
-        /* Listener ids are restricted so that an unknown one is a real 404; the body limit is
-         * small so that "enormous input" tests stay fast under valgrind. */
-        execl(bin, bin, "--port", "0", "--listener", "leads", "--listener", "bulk", "--listener", "lt",
-              "--max-body-bytes", "1048576", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    mock_stdout = fds[0]; /* kept open so a later write by the mock never gets SIGPIPE */
-    char line[256];
-    size_t n = 0;
-    while (n + 1 < sizeof line) {
-        ssize_t r = read(mock_stdout, line + n, 1);
-        if (r <= 0) break;
-        if (line[n] == '\n') break;
-        n++;
-    }
-    line[n] = '\0';
-    const char *prefix = "listening on ";
-    if (strncmp(line, prefix, strlen(prefix)) != 0) {
-        fprintf(stderr, "unexpected first line from the mock: %s\n", line);
-        return -1;
-    }
-    snprintf(mock_url, sizeof mock_url, "%s", line + strlen(prefix));
-    const char *colon = strrchr(mock_url, ':');
-    mock_port = colon ? atoi(colon + 1) : 0;
-    return mock_port > 0 ? 0 : -1;
-}
-
-static void stop_mock(void) {
-    if (mock_pid > 0) {
-        kill(mock_pid, SIGTERM);
-        waitpid(mock_pid, NULL, 0);
-        mock_pid = -1;
-    }
-    if (mock_stdout >= 0) close(mock_stdout);
-}
-
-/* One HTTP/1.1 request to the mock's control API. Returns the status (or -1) and, if `body_out`
- * is given, the response body (malloc'd, NUL-terminated). */
-static int control(const char *method, const char *path, const char *body, char **body_out) {
-    if (body_out) *body_out = NULL;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) return -1;
-    struct sockaddr_in addr = {0};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)mock_port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        close(fd);
-        return -1;
-    }
-    size_t body_len = body ? strlen(body) : 0;
-    char head[512];
-    int head_len = snprintf(head, sizeof head,
-                            "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                            "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                            method, path, body_len);
-    if (write(fd, head, (size_t)head_len) != head_len || (body_len && write(fd, body, body_len) != (ssize_t)body_len)) {
-        close(fd);
-        return -1;
-    }
-    size_t cap = 8192, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (len + 4096 + 1 > cap) buf = realloc(buf, cap *= 2);
-        ssize_t r = read(fd, buf + len, 4096);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        len += (size_t)r;
-    }
-    close(fd);
-    buf[len] = '\0';
-    int status = -1;
-    sscanf(buf, "HTTP/1.1 %d", &status);
-    char *start = strstr(buf, "\r\n\r\n");
-    if (body_out && start) {
-        start += 4;
-        if (contains(buf, "transfer-encoding: chunked") || contains(buf, "Transfer-Encoding: chunked")) {
-            /* De-chunk in place. */
-            char *in = start, *out = start;
-            for (;;) {
-                unsigned long size = strtoul(in, &in, 16);
-                in = strstr(in, "\r\n");
-                if (!in || size == 0) break;
-                in += 2;
-                memmove(out, in, size);
-                out += size;
-                in += size + 2;
-            }
-            *out = '\0';
-        }
-        *body_out = strdup(start);
-    }
-    free(buf);
-    return status;
-}
+/* The mock server (mock_server.h): started once, controlled over its /__mock API.            */
 
 static void mock_reset(void) {
     control("DELETE", "/__mock/requests", NULL, NULL);
@@ -780,18 +641,6 @@ static void test_send_message(void) {
     EXPECT_FREE(bs_send_message(client, "Hi", "{oops}", &err), err, BS_ERR_INVALID_ARGUMENT);
     CHECK(ledger_total() == 0);
     bs_client_free(client);
-}
-
-static int closed_port(void) {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = {0};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    bind(fd, (struct sockaddr *)&addr, sizeof addr);
-    getsockname(fd, (struct sockaddr *)&addr, &len);
-    close(fd);
-    return ntohs(addr.sin_port);
 }
 
 static void test_status_codes(void) {
@@ -1559,7 +1408,11 @@ int main(void) {
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) unsetenv(vars[i]);
     signal(SIGPIPE, SIG_IGN);
 
-    if (start_mock() != 0) {
+    /* Listener ids are restricted so that an unknown one is a real 404; the body limit is small
+     * so that "enormous input" tests stay fast under valgrind. */
+    static const char *const mock_args[] = {"--listener", "leads", "--listener", "bulk", "--listener", "lt",
+                                            "--max-body-bytes", "1048576", NULL};
+    if (start_mock(mock_args) != 0) {
         printf("0 passed, 1 failed\n");
         return 1;
     }
