@@ -158,3 +158,63 @@ fn a_connect_timeout_is_not_sent_and_retried() {
     assert_eq!((err.kind(), err.outcome_unknown(), err.retries()), (ErrorKind::Timeout, false, 1), "{err}");
     drop(hogs);
 }
+
+/// Accepts one connection, answers its one request, and returns the request's head (request
+/// line and headers, lower-cased names) and body.
+fn capture_one(listener: TcpListener) -> std::thread::JoinHandle<(Vec<String>, String)> {
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut head = Vec::new();
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let line = line.trim_end().to_owned();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+            head.push(line);
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let answer = r#"{"success":true,"requestId":"r-1"}"#;
+        let mut stream = reader.into_inner();
+        write!(stream, "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{answer}", answer.len())
+            .unwrap();
+        (head, String::from_utf8(body).unwrap())
+    })
+}
+
+#[test]
+fn requests_carry_the_documented_headers() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = capture_one(listener);
+    let client = ClientBuilder::new()
+        .app_id("app 1")
+        .basic_auth("demo", "s3cret-pw")
+        .base_url(format!("http://{addr}/base"))
+        .language("c")
+        .build_blocking()
+        .unwrap();
+    client.listeners().submit_visitor("leads/1", visitor(), Some("hi")).unwrap();
+    let (head, body) = server.join().unwrap();
+    let header = |name: &str| {
+        head.iter()
+            .find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_owned()))
+    };
+    // Every path segment is percent-encoded below the base URL's own path.
+    assert_eq!(head[0], "POST /base/app%201/listener/botsplash/leads%2F1 HTTP/1.1");
+    assert_eq!(header("host").as_deref(), Some(addr.to_string().as_str()));
+    let agent = header("user-agent").unwrap();
+    assert!(agent.starts_with(&format!("botsplash-sdk/{} (c; ", env!("CARGO_PKG_VERSION"))), "{agent}");
+    assert_eq!(header("content-type").as_deref(), Some("application/json"));
+    assert_eq!(header("accept").as_deref(), Some("application/json"));
+    assert_eq!(header("authorization").as_deref(), Some("Basic ZGVtbzpzM2NyZXQtcHc="));
+    assert_eq!(header("content-length"), Some(body.len().to_string()));
+    assert_eq!(body, r#"{"visitor":{"phoneNumber":"7045550100"},"args":{"message":"hi"}}"#);
+}
