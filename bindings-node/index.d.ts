@@ -81,13 +81,29 @@ export interface Visitor extends VisitorFields {
 /** A message's visitor: identified by `clientVisitorId` or `phoneNumber`. */
 export type MessageVisitor = VisitorFields & ({ clientVisitorId: string } | { phoneNumber: string })
 
+/** Options every operation takes. */
+export interface RequestOptions {
+  /**
+   * Cancels the call, as with `fetch`: when the signal aborts, the Promise rejects right away
+   * with `signal.reason` (by default a `DOMException` named `'AbortError'`; `'TimeoutError'`
+   * for `AbortSignal.timeout()`), and the request in flight is abandoned and its connection
+   * closed. A signal already aborted rejects before anything is sent.
+   *
+   * An abort after the request was sent does not undo it: the server may already have
+   * processed it, exactly as when an error has `outcomeUnknown` set — a resent lead can text a
+   * person twice. One signal can be shared by any number of calls, and keeps no listener once
+   * they have settled.
+   */
+  signal?: AbortSignal | null
+}
+
 /** Per-call options of the listener posts. */
-export interface SubmitOptions {
+export interface SubmitOptions extends RequestOptions {
   /** The first message of the engagement (`args.message`). */
   message?: string
 }
 
-export interface SendMessageParams {
+export interface SendMessageParams extends RequestOptions {
   text: string
   visitor?: MessageVisitor
 }
@@ -117,6 +133,12 @@ export interface Listeners {
    * import is never held in memory all at once. Nothing is sent until every visitor has been
    * read and validated: one invalid visitor refuses the whole call with a `ValidationError`
    * listing every problem by index (`visitors[41234].phoneNumber`).
+   *
+   * With `signal`: an abort while the input is being read stops reading at once (a generator
+   * is closed) and nothing is sent. An abort once sending has started sends no further batch
+   * and abandons those in flight, but the record of which batches the server accepted is
+   * lost with them: no `PartialBulkError` tells you which visitors to resend, as when a
+   * Python `AsyncClient` call is cancelled. Abort a bulk submission only when that is acceptable.
    */
   submitSalesforceVisitors(
     listenerId: string,
@@ -124,7 +146,7 @@ export interface Listeners {
     options?: SubmitOptions,
   ): Promise<ListenerResult[]>
   /** New LendingTree Lead Post: XML in (checked for well-formedness), the API's XML out. */
-  submitLendingTreeLead(listenerId: string, xml: string): Promise<LendingTreeResponse>
+  submitLendingTreeLead(listenerId: string, xml: string, options?: RequestOptions): Promise<LendingTreeResponse>
 }
 
 export interface Messages {

@@ -113,7 +113,7 @@ function fromNative(err) {
   return new Cls(p.message, details)
 }
 
-// Callers use `return await call(...)`: awaiting inside the public method keeps it (and the
+// Callers use `return await run(...)`: awaiting inside the public method keeps it (and the
 // user's own async frames) in the error's stack trace.
 async function call(start) {
   try {
@@ -157,6 +157,64 @@ function plainObject(value, name, allowed) {
   return value
 }
 
+// Duck-typed like fetch's check, so that a signal of a polyfill or of another realm works;
+// removeEventListener is required too because every call removes what it added.
+function abortSignal(value) {
+  if (value == null) return undefined
+  if (
+    typeof value !== 'object' ||
+    typeof value.aborted !== 'boolean' ||
+    typeof value.addEventListener !== 'function' ||
+    typeof value.removeEventListener !== 'function'
+  ) {
+    throw new TypeError(`signal must be an AbortSignal, not ${describe(value)}`)
+  }
+  return value
+}
+
+// Per signal: its native cancellation token, the calls in flight with it, and the one 'abort'
+// listener they share. A listener per call would make a signal shared by more than ten
+// concurrent calls (one shutdown signal for a whole import) trip Node's
+// MaxListenersExceededWarning although nothing leaks. The listener is removed when the last
+// of those calls settles, so a long-lived signal keeps none between calls.
+const signals = new WeakMap()
+const ONCE = Object.freeze({ once: true })
+
+/**
+ * Runs `start(cancel)`, a native call that takes the cancellation token, under `signal` with
+ * fetch's semantics: already aborted, it rejects with `signal.reason` and nothing starts;
+ * aborted before the call settles, it rejects with the reason. The abort reaches the native
+ * operation, which is dropped wherever it is waiting (network, backoff), so the rejection
+ * follows within microseconds rather than when the request would have ended.
+ */
+async function callWithSignal(signal, start) {
+  if (signal.aborted) throw signal.reason
+  let entry = signals.get(signal)
+  if (entry === undefined) {
+    const cancel = new native.NativeCancel()
+    entry = { cancel, calls: 0, onAbort: () => cancel.abort() }
+    signals.set(signal, entry)
+  }
+  if (entry.calls === 0) signal.addEventListener('abort', entry.onAbort, ONCE)
+  entry.calls++
+  try {
+    const value = await start(entry.cancel)
+    // Aborted while the answer was on its way to this thread: the abort came first.
+    if (signal.aborted) throw signal.reason
+    return value
+  } catch (err) {
+    if (signal.aborted) throw signal.reason
+    throw fromNative(err)
+  } finally {
+    if (--entry.calls === 0) signal.removeEventListener('abort', entry.onAbort)
+  }
+}
+
+/** `call`, or `callWithSignal` when there is a signal. */
+function run(signal, start) {
+  return signal === undefined ? call(start) : callWithSignal(signal, start)
+}
+
 // JSON semantics on purpose (see src/lib.rs): the core receives exactly what a JSON API client
 // would send, wrong types included, and validates it.
 function jsonText(value, name) {
@@ -173,13 +231,18 @@ function jsonText(value, name) {
 // are a few hundred KB, large enough that the per-chunk hop to the runtime (tens of µs) is noise.
 const CHUNK_SIZE = 512
 
-/** `visitors` in arrays of up to CHUNK_SIZE, in order. */
-function* chunks(visitors) {
+/**
+ * `visitors` in arrays of up to CHUNK_SIZE, in order. Once `signal` has aborted, not one more
+ * visitor is read: it throws the reason, which also closes the caller's iterator (a
+ * generator's `finally` runs).
+ */
+function* chunks(visitors, signal) {
   let chunk = []
   if (Array.isArray(visitors)) {
     // By index, as JSON.stringify reads an array: holes are `undefined`, and an array's own
     // (possibly overridden) iterator is not consulted.
     for (let i = 0; i < visitors.length; i++) {
+      if (signal?.aborted) throw signal.reason
       chunk.push(visitors[i])
       if (chunk.length === CHUNK_SIZE) {
         yield chunk
@@ -188,6 +251,7 @@ function* chunks(visitors) {
     }
   } else {
     for (const visitor of visitors) {
+      if (signal?.aborted) throw signal.reason
       chunk.push(visitor)
       if (chunk.length === CHUNK_SIZE) {
         yield chunk
@@ -207,41 +271,48 @@ class Listeners {
 
   /** New Visitor Post: starts an engagement with one visitor. */
   async submitVisitor(listenerId, visitor, options) {
-    const { message } = plainObject(options, 'options', ['message'])
+    const { message, signal } = plainObject(options, 'options', ['message', 'signal'])
     const args = [requiredString(listenerId, 'listenerId'), jsonText(visitor, 'visitor'), optionalString(message, 'message')]
-    return await call(() => this.#native.submitVisitor(...args))
+    return await run(abortSignal(signal), (cancel) => this.#native.submitVisitor(...args, cancel))
   }
 
   /** New SalesForce Lead Post: visitors in batches; results in input order. */
   async submitSalesforceVisitors(listenerId, visitors, options) {
-    const { message } = plainObject(options, 'options', ['message'])
+    const { message, signal: given } = plainObject(options, 'options', ['message', 'signal'])
+    const signal = abortSignal(given)
     const isIterable = visitors != null && typeof visitors === 'object' && typeof visitors[Symbol.iterator] === 'function'
     if (!isIterable) throw new TypeError(`visitors must be an array of visitors, not ${describe(visitors)}`)
-    const bulk = this.#native.bulk(requiredString(listenerId, 'listenerId'), optionalString(message, 'message'))
-    // Chunk by chunk, so that neither all the caller's objects nor one JSON text of all of them
-    // exists at once. The native side parses and validates a chunk off this thread while the
-    // next one is stringified here; nothing is sent before the last chunk is in.
-    let pushing = null
-    try {
-      for (const chunk of chunks(visitors)) {
-        const text = jsonText(chunk, 'visitors')
+    const args = [requiredString(listenerId, 'listenerId'), optionalString(message, 'message')]
+    return await run(signal, async (cancel) => {
+      const bulk = this.#native.bulk(...args)
+      // Chunk by chunk, so that neither all the caller's objects nor one JSON text of all of
+      // them exists at once. The native side parses and validates a chunk off this thread
+      // while the next one is stringified here; nothing is sent before the last chunk is in.
+      let pushing = null
+      try {
+        for (const chunk of chunks(visitors, signal)) {
+          const text = jsonText(chunk, 'visitors')
+          if (pushing) await pushing
+          pushing = bulk.push(text)
+        }
         if (pushing) await pushing
-        pushing = bulk.push(text)
+      } catch (err) {
+        // A TypeError (or the iterable's own error, or an abort) can leave a push in flight;
+        // its outcome no longer matters, but it must not surface as an unhandled rejection.
+        pushing?.catch(() => {})
+        throw fromNative(err)
       }
-      if (pushing) await pushing
-    } catch (err) {
-      // A TypeError (or the iterable's own error) can leave a push in flight; its outcome no
-      // longer matters, but it must not surface as an unhandled rejection.
-      pushing?.catch(() => {})
-      throw fromNative(err)
-    }
-    return await call(() => bulk.submit())
+      // Aborted while the last push was in flight: the whole input was read, none of it sent.
+      if (signal?.aborted) throw signal.reason
+      return await bulk.submit(cancel)
+    })
   }
 
   /** New LendingTree Lead Post: XML in, the API's XML answer out. */
-  async submitLendingTreeLead(listenerId, xml) {
+  async submitLendingTreeLead(listenerId, xml, options) {
+    const { signal } = plainObject(options, 'options', ['signal'])
     const args = [requiredString(listenerId, 'listenerId'), requiredString(xml, 'xml')]
-    return await call(() => this.#native.submitLendingTreeLead(...args))
+    return await run(abortSignal(signal), (cancel) => this.#native.submitLendingTreeLead(...args, cancel))
   }
 
   [util.inspect.custom]() {
@@ -259,9 +330,9 @@ class Messages {
   /** Send Message: a direct message to a visitor identified by clientVisitorId or phoneNumber. */
   async send(params) {
     if (params == null) throw new TypeError('send() takes { text, visitor }')
-    const { text, visitor } = plainObject(params, 'params', ['text', 'visitor'])
+    const { text, visitor, signal } = plainObject(params, 'params', ['text', 'visitor', 'signal'])
     const args = [requiredString(text, 'text'), visitor == null ? undefined : jsonText(visitor, 'visitor')]
-    await call(() => this.#native.sendMessage(...args))
+    await run(abortSignal(signal), (cancel) => this.#native.sendMessage(...args, cancel))
   }
 
   [util.inspect.custom]() {

@@ -11,6 +11,7 @@ import {
   type LendingTreeResponse,
   type Visitor,
   type MessageVisitor,
+  type RequestOptions,
   BotsplashError,
   ValidationError,
   RateLimitError,
@@ -22,6 +23,9 @@ const options: ClientOptions = { timeoutMs: 10_000, connectTimeoutMs: 2_000, max
 const client = new Client(options)
 
 async function main(): Promise<void> {
+  // One deadline for the whole script: every call below rejects with a TimeoutError once it passes.
+  const signal: AbortSignal = AbortSignal.timeout(60_000)
+  const deadline: RequestOptions = { signal }
   const visitor: Visitor = {
     phoneNumber: '+1 704 555 0100',
     firstName: 'Ann',
@@ -32,23 +36,24 @@ async function main(): Promise<void> {
     // A field newer than this SDK passes through.
     participantAgentIds: ['agent-9'],
   }
-  const one: ListenerResult = await client.listeners.submitVisitor('new-leads', visitor, { message: 'Hi Ann!' })
+  const one: ListenerResult = await client.listeners.submitVisitor('new-leads', visitor, { message: 'Hi Ann!', signal })
   console.log(`visitor accepted: ${one.success} ${one.requestId}`)
 
   const many: ListenerResult[] = await client.listeners.submitSalesforceVisitors('salesforce', [
     visitor,
     { phoneNumber: '704-555-0101', email: 'bo@example.com' },
-  ])
+  ], deadline)
   console.log(`bulk accepted: ${many.length}`)
 
   const lead: LendingTreeResponse = await client.listeners.submitLendingTreeLead(
     'lendingtree',
     '<LeadInformation><Phone>7045550100</Phone></LeadInformation>',
+    deadline,
   )
   console.log(`lendingtree answered ${lead.status}: ${lead.xml.length} bytes of XML`)
 
   const to: MessageVisitor = { clientVisitorId: 'crm-42' }
-  const sent: void = await client.messages.send({ text: 'Your rate is locked.', visitor: to })
+  const sent: void = await client.messages.send({ text: 'Your rate is locked.', visitor: to, signal })
   console.log(`message sent: ${sent === undefined}`)
 
   try {

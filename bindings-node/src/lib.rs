@@ -16,19 +16,26 @@
 //! No panic may cross into Node: synchronous exports use napi's `catch_unwind`, and every
 //! future is wrapped in [`guard`], so a panic rejects its Promise instead of aborting the
 //! process or leaving the Promise pending.
+//!
+//! Every operation takes an optional [`NativeCancel`], which `index.js` aborts when the
+//! caller's `AbortSignal` fires: the operation's future is then dropped where it stands, which
+//! abandons an in-flight request and closes its connection (see [`cancellable`]).
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use botsplash::{ApiKeyPlacement, ClientBuilder};
 use futures_util::FutureExt;
-use napi::ValueType;
-use napi::bindgen_prelude::{Object, Status, Unknown};
+use futures_util::future::{self, Either};
+use napi::bindgen_prelude::{ClassInstance, Object, PromiseRaw, Status, Unknown};
+use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
 use serde_json::value::RawValue;
+use tokio::sync::Notify;
 
 /// Prefix of the message of every SDK error handed to JS; `index.js` looks for it.
 const ERROR_MARK: &str = "botsplash-error:";
@@ -65,16 +72,110 @@ fn config_error(message: String) -> napi::Error {
 /// JSON the core never saw because it does not parse (nested too deep, lone surrogates).
 fn invalid_json(path: &str, err: &serde_json::Error) -> napi::Error {
     let detail = format!("cannot be read as JSON ({err})");
-    sdk_error(&botsplash::Error::validation(vec![botsplash::FieldError::new(path, detail)]))
+    sdk_error(&botsplash::Error::validation(vec![
+        botsplash::FieldError::new(path, detail),
+    ]))
 }
 
 /// Runs `fut`, turning a panic into a rejected Promise. napi also catches panics in spawned
 /// tasks, but only reports `&str` payloads by text; this keeps the message and does not depend
 /// on napi's internals to settle the Promise.
-async fn guard<T>(fut: impl Future<Output = napi::Result<T>>) -> napi::Result<T> {
-    match AssertUnwindSafe(fut).catch_unwind().await {
-        Ok(result) => result,
-        Err(payload) => Err(napi::bindgen_prelude::panic_to_error(payload)),
+///
+/// Combinators rather than an `async fn`: an `async fn` keeps its argument and the future it
+/// awaits in separate slots, doubling the future's size.
+fn guard<T>(fut: impl Future<Output = napi::Result<T>>) -> impl Future<Output = napi::Result<T>> {
+    AssertUnwindSafe(fut)
+        .catch_unwind()
+        .map(|caught| match caught {
+            Ok(result) => result,
+            Err(payload) => Err(napi::bindgen_prelude::panic_to_error(payload)),
+        })
+}
+
+/// The cancellation of every call made with one `AbortSignal`: `index.js` makes one per
+/// signal and calls [`abort`](NativeCancel::abort) when the signal fires. One per signal
+/// rather than per call, so that a signal reused for thousands of calls costs no object per
+/// call; an abort is final, as a signal's is.
+#[napi]
+pub struct NativeCancel {
+    state: Arc<CancelState>,
+}
+
+struct CancelState {
+    aborted: AtomicBool,
+    notify: Notify,
+}
+
+impl CancelState {
+    /// Completes once [`NativeCancel::abort`] has been called, at once if it already was.
+    async fn aborted(&self) {
+        loop {
+            let mut notified = std::pin::pin!(self.notify.notified());
+            // Registered before the flag is read, so an abort in between still wakes it.
+            notified.as_mut().enable();
+            if self.aborted.load(Ordering::Acquire) {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+#[napi]
+impl NativeCancel {
+    #[napi(constructor, catch_unwind)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        NativeCancel {
+            state: Arc::new(CancelState {
+                aborted: AtomicBool::new(false),
+                notify: Notify::new(),
+            }),
+        }
+    }
+
+    /// Drops every operation started with this token at its next poll, and any started later
+    /// before its first (then nothing is sent). Idempotent.
+    #[napi(catch_unwind)]
+    pub fn abort(&self) {
+        self.state.aborted.store(true, Ordering::Release);
+        self.state.notify.notify_waiters();
+    }
+}
+
+/// The rejection of an aborted operation. `index.js` rejects the caller's Promise with the
+/// signal's reason instead; this only settles the native Promise.
+fn aborted() -> napi::Error {
+    napi::Error::new(Status::Cancelled, "the operation was aborted")
+}
+
+/// Runs `fut` until it completes or `cancel` is aborted, whichever comes first. Aborting drops
+/// `fut` at once: an HTTP request in flight is abandoned with its connection (the core never
+/// returns a connection to its pool mid-exchange), and retries or bulk batches not yet sent
+/// are never sent. Without a token `fut` runs as it always did.
+///
+/// `fut` is boxed first: an operation's future is about 5 KB, and every layer around it
+/// (these, napi's, tokio's task) would otherwise copy it whole when the call is spawned.
+fn cancellable<T, F>(
+    fut: F,
+    cancel: Option<ClassInstance<NativeCancel>>,
+) -> impl Future<Output = napi::Result<T>> + use<T, F>
+where
+    F: Future<Output = napi::Result<T>>,
+{
+    let fut = Box::pin(fut);
+    // Read here, on the JS thread, while the token's JS object is certainly alive.
+    match cancel.map(|c| Arc::clone(&c.state)) {
+        None => Either::Left(fut),
+        Some(state) => Either::Right(async move {
+            let abort = std::pin::pin!(state.aborted());
+            // The abort is polled first: an operation aborted before it starts sends nothing.
+            match future::select(abort, fut).await {
+                // `fut` comes back unfinished and is dropped here.
+                Either::Left(((), _unfinished)) => Err(aborted()),
+                Either::Right((result, _)) => result,
+            }
+        }),
     }
 }
 
@@ -300,25 +401,34 @@ impl NativeClient {
         }
     }
 
+    // The operations are synchronous functions that spawn their future (rather than
+    // `async fn`s) so that the cancellation token is read here, on the JS thread, while its
+    // JS object is certainly alive.
+
     /// `visitor` is JSON text (see the module docs).
-    #[napi(catch_unwind)]
-    pub async fn submit_visitor(
+    #[napi(catch_unwind, ts_return_type = "Promise<ListenerResult>")]
+    pub fn submit_visitor<'env>(
         &self,
+        env: &'env Env,
         listener_id: String,
         visitor: String,
         message: Option<String>,
-    ) -> napi::Result<ListenerResult> {
+        cancel: Option<ClassInstance<NativeCancel>>,
+    ) -> napi::Result<PromiseRaw<'env, ListenerResult>> {
         let client = self.inner.clone();
-        guard(async move {
-            let visitor = botsplash::VisitorPayload::from_json(&visitor).map_err(|e| invalid_json("visitor", &e))?;
-            client
-                .listeners()
-                .submit_visitor(&listener_id, visitor, message.as_deref())
-                .await
-                .map(ListenerResult::from)
-                .map_err(|e| sdk_error(&e))
-        })
-        .await
+        env.spawn_future(guard(cancellable(
+            async move {
+                let visitor = botsplash::VisitorPayload::from_json(&visitor)
+                    .map_err(|e| invalid_json("visitor", &e))?;
+                client
+                    .listeners()
+                    .submit_visitor(&listener_id, visitor, message.as_deref())
+                    .await
+                    .map(ListenerResult::from)
+                    .map_err(|e| sdk_error(&e))
+            },
+            cancel,
+        )))
     }
 
     /// Starts a bulk submission; `index.js` fills it chunk by chunk (see [`NativeBulk`]).
@@ -333,40 +443,52 @@ impl NativeClient {
         }
     }
 
-    #[napi(catch_unwind)]
-    pub async fn submit_lending_tree_lead(
+    #[napi(catch_unwind, ts_return_type = "Promise<LendingTreeResponse>")]
+    pub fn submit_lending_tree_lead<'env>(
         &self,
+        env: &'env Env,
         listener_id: String,
         xml: String,
-    ) -> napi::Result<LendingTreeResponse> {
+        cancel: Option<ClassInstance<NativeCancel>>,
+    ) -> napi::Result<PromiseRaw<'env, LendingTreeResponse>> {
         let client = self.inner.clone();
-        guard(async move {
-            client
-                .listeners()
-                .submit_lendingtree_lead(&listener_id, &xml)
-                .await
-                .map(|r| LendingTreeResponse {
-                    status: u32::from(r.status),
-                    xml: r.xml,
-                })
-                .map_err(|e| sdk_error(&e))
-        })
-        .await
+        env.spawn_future(guard(cancellable(
+            async move {
+                client
+                    .listeners()
+                    .submit_lendingtree_lead(&listener_id, &xml)
+                    .await
+                    .map(|r| LendingTreeResponse {
+                        status: u32::from(r.status),
+                        xml: r.xml,
+                    })
+                    .map_err(|e| sdk_error(&e))
+            },
+            cancel,
+        )))
     }
 
     /// `visitor` is JSON text, or absent.
-    #[napi(catch_unwind)]
-    pub async fn send_message(&self, text: String, visitor: Option<String>) -> napi::Result<()> {
+    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
+    pub fn send_message<'env>(
+        &self,
+        env: &'env Env,
+        text: String,
+        visitor: Option<String>,
+        cancel: Option<ClassInstance<NativeCancel>>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
         let client = self.inner.clone();
-        guard(async move {
-            let visitor = visitor.map(|v| parse_json(&v, "visitor")).transpose()?;
-            client
-                .messages()
-                .send(&text, visitor)
-                .await
-                .map_err(|e| sdk_error(&e))
-        })
-        .await
+        env.spawn_future(guard(cancellable(
+            async move {
+                let visitor = visitor.map(|v| parse_json(&v, "visitor")).transpose()?;
+                client
+                    .messages()
+                    .send(&text, visitor)
+                    .await
+                    .map_err(|e| sdk_error(&e))
+            },
+            cancel,
+        )))
     }
 }
 
@@ -442,29 +564,36 @@ impl NativeBulk {
     }
 
     /// Validates the whole submission (every field error at once) and sends it in batches;
-    /// results in input order.
-    #[napi(catch_unwind)]
-    pub async fn submit(&self) -> napi::Result<Vec<ListenerResult>> {
+    /// results in input order. Aborting `cancel` drops the batches in flight and sends no
+    /// more; which of them the server accepted is then unknown to the caller.
+    #[napi(catch_unwind, ts_return_type = "Promise<Array<ListenerResult>>")]
+    pub fn submit<'env>(
+        &self,
+        env: &'env Env,
+        cancel: Option<ClassInstance<NativeCancel>>,
+    ) -> napi::Result<PromiseRaw<'env, Vec<ListenerResult>>> {
         let client = self.client.clone();
         let state = Arc::clone(&self.state);
-        guard(async move {
-            let pending = state
-                .lock()
-                .map_err(|_| bulk_not_open())?
-                .take()
-                .ok_or_else(bulk_not_open)?;
-            if let Some(e) = pending.unreadable {
-                return Err(invalid_json("visitors", &e));
-            }
-            let prepared = pending.builder.finish().map_err(|e| sdk_error(&e))?;
-            client
-                .listeners()
-                .submit_prepared_salesforce_visitors(prepared)
-                .await
-                .map(|results| results.into_iter().map(ListenerResult::from).collect())
-                .map_err(|e| sdk_error(&e))
-        })
-        .await
+        env.spawn_future(guard(cancellable(
+            async move {
+                let pending = state
+                    .lock()
+                    .map_err(|_| bulk_not_open())?
+                    .take()
+                    .ok_or_else(bulk_not_open)?;
+                if let Some(e) = pending.unreadable {
+                    return Err(invalid_json("visitors", &e));
+                }
+                let prepared = pending.builder.finish().map_err(|e| sdk_error(&e))?;
+                client
+                    .listeners()
+                    .submit_prepared_salesforce_visitors(prepared)
+                    .await
+                    .map(|results| results.into_iter().map(ListenerResult::from).collect())
+                    .map_err(|e| sdk_error(&e))
+            },
+            cancel,
+        )))
     }
 }
 

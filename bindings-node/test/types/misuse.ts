@@ -25,6 +25,14 @@ export async function misuse(client: Client): Promise<void> {
   await client.listeners.submitVisitor(42, { phoneNumber: '7045550100' })
   // @ts-expect-error LendingTree takes XML text
   await client.listeners.submitLendingTreeLead('l', { Phone: '7045550100' })
+  // @ts-expect-error signal is an AbortSignal
+  await client.listeners.submitVisitor('l', { phoneNumber: '7045550100' }, { signal: true })
+  // @ts-expect-error the AbortController is not the signal
+  await client.listeners.submitSalesforceVisitors('l', [], { signal: new AbortController() })
+  // @ts-expect-error LendingTree's options hold only the signal
+  await client.listeners.submitLendingTreeLead('l', '<x/>', { message: 'hi' })
+  // @ts-expect-error signal is an AbortSignal
+  await client.messages.send({ text: 'hi', signal: 'abort' })
   // @ts-expect-error a message's visitor needs a clientVisitorId or a phoneNumber
   await client.messages.send({ text: 'hi', visitor: { firstName: 'Ann' } })
   // @ts-expect-error text is required
