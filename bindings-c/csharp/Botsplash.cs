@@ -455,16 +455,21 @@ namespace Botsplash
     // ------------------------------------------------------------------------------------------
     // Native interop
 
-    /// <summary>Owns a bs_client*; frees it exactly once, even if Dispose is forgotten.</summary>
-    internal sealed class ClientHandle : SafeHandle
+    /// <summary>A pointer the library allocated, freed exactly once by its own free function,
+    /// even if Dispose is forgotten. NULL is never freed.</summary>
+    internal abstract class NativeHandle : SafeHandle
     {
-        public ClientHandle() : base(IntPtr.Zero, true) { }
+        protected NativeHandle() : base(IntPtr.Zero, true) { }
 
         public override bool IsInvalid
         {
             get { return handle == IntPtr.Zero; }
         }
+    }
 
+    /// <summary>Owns a bs_client*.</summary>
+    internal sealed class ClientHandle : NativeHandle
+    {
         protected override bool ReleaseHandle()
         {
             Native.bs_client_free(handle);
@@ -472,16 +477,9 @@ namespace Botsplash
         }
     }
 
-    /// <summary>Owns a bs_bulk* (one bulk submission being filled); frees it exactly once.</summary>
-    internal sealed class BulkHandle : SafeHandle
+    /// <summary>Owns a bs_bulk* (one bulk submission being filled).</summary>
+    internal sealed class BulkHandle : NativeHandle
     {
-        public BulkHandle() : base(IntPtr.Zero, true) { }
-
-        public override bool IsInvalid
-        {
-            get { return handle == IntPtr.Zero; }
-        }
-
         protected override bool ReleaseHandle()
         {
             Native.bs_bulk_free(handle);
