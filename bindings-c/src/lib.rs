@@ -18,8 +18,7 @@ use std::ffi::CString;
 use std::os::raw::{c_char, c_int};
 use std::time::Duration;
 
-use sdk::{ApiKeyPlacement, ClientBuilder, VisitorPayload};
-use serde_json::value::RawValue;
+use sdk::{ApiKeyPlacement, ClientBuilder};
 use serde_json::{Map, Value};
 
 pub use error::{bs_error, bs_status};
@@ -459,26 +458,13 @@ pub unsafe extern "C" fn bs_submit_salesforce_visitors(
         let client = client_ref(client)?;
         let listener_id = args::required(listener_id, "listener_id")?;
         let text = args::required(visitors_json, "visitors_json")?;
-        // Borrowed slices of the caller's text: the core checks each visitor and keeps only its
-        // text, so a large import is never held as objects.
-        let visitors: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| match e.classify() {
+        let message = args::optional(message, "message")?;
+        let mut bulk = sdk::PreparedBulk::builder(listener_id, message);
+        bulk.push_json_array(text).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => Failure::invalid("visitors_json must be a JSON array of visitor objects"),
             _ => Failure::invalid(format!("visitors_json is not valid JSON: {e}")),
         })?;
-        let message = args::optional(message, "message")?;
-        // A slice the outer parse accepted can still fail as a value (nesting too deep): keep
-        // the first such error and report it instead of the validation error it causes.
-        let mut unreadable = None;
-        let visitors = visitors.into_iter().map(|raw| {
-            VisitorPayload::from_json(raw.get()).unwrap_or_else(|e| {
-                unreadable.get_or_insert(e);
-                VisitorPayload::Json(Value::Null)
-            })
-        });
-        let submitted = client.listeners().submit_salesforce_visitors(listener_id, visitors, message);
-        if let Some(e) = unreadable {
-            return Err(Failure::invalid(format!("visitors_json is not valid JSON: {e}")));
-        }
+        let submitted = client.listeners().submit_prepared_salesforce_visitors(bulk.finish()?);
         let results = submitted?;
         args::put_string(results_json, || to_json_string(&results), "results")
     })

@@ -34,7 +34,6 @@ use napi::bindgen_prelude::{ClassInstance, Object, PromiseRaw, Status, Unknown};
 use napi::{Env, ValueType};
 use napi_derive::napi;
 use serde_json::Value;
-use serde_json::value::RawValue;
 use tokio::sync::Notify;
 
 /// Prefix of the message of every SDK error handed to JS; `index.js` looks for it.
@@ -517,24 +516,8 @@ impl Pending {
     /// `chunk` is the JSON text of an array of the next visitors, in order; each is parsed from
     /// its slice of the text only while the core validates and encodes it.
     fn push_chunk(&mut self, chunk: &str) {
-        if self.unreadable.is_some() {
-            return;
-        }
-        let raw: Vec<&RawValue> = match serde_json::from_str(chunk) {
-            Ok(raw) => raw,
-            Err(e) => {
-                self.unreadable = Some(e);
-                return;
-            }
-        };
-        for r in raw {
-            match botsplash::VisitorPayload::from_json(r.get()) {
-                Ok(visitor) => self.builder.push(visitor),
-                Err(e) => {
-                    self.unreadable = Some(e);
-                    return;
-                }
-            }
+        if self.unreadable.is_none() {
+            self.unreadable = self.builder.push_json_array(chunk).err();
         }
     }
 }

@@ -118,6 +118,19 @@ impl BulkBuilder {
         }
     }
 
+    /// Adds the visitors of a JSON array text, in order, each as with
+    /// [`VisitorPayload::from_json`]: only its slice of the text is read while it is checked,
+    /// so a large import is never held as objects. Fails, pushing none after it, at the first
+    /// text a visitor cannot be made from (the array's own syntax, nesting too deep, a lone
+    /// surrogate); field problems are recorded as for [`push`](BulkBuilder::push).
+    pub fn push_json_array(&mut self, text: &str) -> std::result::Result<(), serde_json::Error> {
+        let visitors: Vec<&RawValue> = serde_json::from_str(text)?;
+        for raw in visitors {
+            self.push(VisitorPayload::from_json(raw.get())?);
+        }
+        Ok(())
+    }
+
     /// Visitors pushed so far.
     pub fn len(&self) -> usize {
         self.pushed
@@ -459,6 +472,24 @@ mod tests {
         let visitor = checked_visitor(VisitorPayload::from_json(text).unwrap(), &"visitor", &mut errors);
         assert!(errors.is_empty());
         assert_eq!(serde_json::to_string(&visitor.as_body()).unwrap(), text);
+    }
+
+    #[test]
+    fn json_arrays_of_visitors_fill_a_bulk_in_order() {
+        let mut bulk = PreparedBulk::builder("l1", None);
+        bulk.push_json_array(r#"[{"phoneNumber": "7045550100"}, {"phoneNumber": "12"}]"#).unwrap();
+        bulk.push_json_array(r#"[{"phoneNumber": "7045550102", "state": "XX"}]"#).unwrap();
+        assert_eq!(bulk.len(), 3);
+        let err = bulk.finish().err().expect("field errors");
+        let paths: Vec<&str> = err.field_errors().iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["visitors[1].phoneNumber", "visitors[2].state"]);
+
+        let mut bulk = PreparedBulk::builder("l1", None);
+        let not_array = bulk.push_json_array(r#"{"phoneNumber": "7045550100"}"#).unwrap_err();
+        assert_eq!(not_array.classify(), serde_json::error::Category::Data);
+        let unreadable = r#"[{"phoneNumber": "7045550100"}, {"x": "\ud800"}, {"phoneNumber": "7045550102"}]"#;
+        assert!(bulk.push_json_array(unreadable).is_err());
+        assert_eq!(bulk.len(), 1, "nothing after the unreadable visitor is pushed");
     }
 
     #[test]
