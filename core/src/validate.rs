@@ -284,7 +284,7 @@ pub(crate) fn raw_visitor(raw: &RawValue, path: &dyn std::fmt::Display, phone: P
         return false;
     }
     let Ok(RawObject(entries)) = serde_json::from_str::<RawObject<'_>>(text) else { return false };
-    let mut strings: [Option<Text<'_>>; 9] = Default::default();
+    let mut strings: [Option<Text<'_>>; 8] = Default::default();
     let mut agent: Option<Vec<Text<'_>>> = None;
     let mut agent_one: Option<Text<'_>> = None;
     let (mut delivery_status, mut extended_attributes) = (false, false);
